@@ -1,0 +1,127 @@
+"""Reading the YAML files of a rules directory into one merged, line-aware document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from app.domain.rules.findings import Finding
+from app.domain.rules.yaml_lines import LineMap, line_at, load_with_lines
+
+SECTIONS = ("lifecycles", "components", "guards", "messages")
+
+
+@cache
+def rules_schema() -> dict[str, Any]:
+    """The JSON Schema that every rule file must satisfy."""
+    text = resources.files("app.domain.rules").joinpath("rules.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One named definition in a section, with where it was written."""
+
+    name: str
+    value: Any
+    file: str
+    line: int
+
+
+@dataclass
+class Tables:
+    """All sections of all files, merged by name."""
+
+    sections: dict[str, dict[str, Entry]] = field(default_factory=lambda: {s: {} for s in SECTIONS})
+    files: list[str] = field(default_factory=list)
+
+    def plain(self) -> dict[str, Any]:
+        """The merged content as plain JSON data, independent of files, order and comments."""
+        return {s: {n: _plain(e.value) for n, e in sorted(self.sections[s].items())} for s in SECTIONS}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
+    tables, findings = Tables(), []
+    if not directory.is_dir():
+        return tables, [Finding(str(directory), 0, "error", "The rules directory does not exist.",
+                                "Point RULES_DIR at a folder holding the *.yaml rule files.")]
+    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not paths:
+        findings.append(Finding(str(directory), 0, "error", "The rules directory holds no *.yaml files.",
+                                "Add the rule files, or point RULES_DIR at the right folder."))
+    validator = jsonschema.Draft202012Validator(rules_schema())
+    for path in paths:
+        name = str(path)
+        tables.files.append(name)
+        try:
+            document = load_with_lines(path.read_text(encoding="utf-8"))
+        except yaml.MarkedYAMLError as exc:
+            line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+            findings.append(Finding(name, line, "error", f"This is not valid YAML: {exc.problem}.",
+                                    "Check indentation, colons and quotes on that line."))
+            continue
+        if document is None:
+            continue
+        schema_errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        for error in schema_errors:
+            findings.append(_schema_finding(name, document, error))
+        if schema_errors or not isinstance(document, LineMap):
+            continue
+        for section in SECTIONS:
+            for key, value in document.get(section, {}).items():
+                line = document[section].line_of(key)
+                previous = tables.sections[section].get(key)
+                if previous is not None:
+                    findings.append(Finding(name, line, "error",
+                                            f"{section[:-1].capitalize()} '{key}' is already defined in "
+                                            f"{previous.file}:{previous.line}.",
+                                            "Keep one definition and delete or rename the other."))
+                    continue
+                tables.sections[section][key] = Entry(key, value, name, line)
+    return tables, findings
+
+
+def _schema_finding(file: str, document: Any, error: jsonschema.ValidationError) -> Finding:
+    path = list(error.absolute_path)
+    where = "/".join(map(str, path)) or "the top level"
+    line = line_at(document, path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        fix = f"Remove or correct the key; allowed here: {', '.join(allowed)}." if allowed else "Remove the key."
+        return Finding(file, _line_of_extra_key(document, path, error), "error",
+                       f"Unknown key at {where}: {error.message}.", fix)
+    if error.validator == "required":
+        return Finding(file, line, "error", f"Missing key at {where}: {error.message}.", "Add the key.")
+    if error.validator == "pattern":
+        return Finding(file, line, "error", f"Bad name at {where}: {error.instance!r}.",
+                       "Use lower-case letters, digits and underscores, starting with a letter.")
+    return Finding(file, line, "error", f"Invalid value at {where}: {error.message}.",
+                   "See GET /rules/schema for the expected shape.")
+
+
+def _line_of_extra_key(document: Any, path: list[Any], error: jsonschema.ValidationError) -> int:
+    node = document
+    for step in path:
+        node = node[step]
+    allowed = set(error.schema.get("properties", {}))
+    if isinstance(node, LineMap):
+        for key in node:
+            if key not in allowed:
+                return node.line_of(key)
+    return line_at(document, path)
