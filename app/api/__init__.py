@@ -1,0 +1,1 @@
+"""HTTP: schemas, error rendering and thin routers."""

@@ -1,0 +1,60 @@
+"""One place that turns every failure into the envelope ``{"status", "message", "code"}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.domain.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+STATUS_OF_KIND = {"not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413, "unavailable": 503}
+
+
+def envelope(status_code: int, status: str, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"status": status, "message": message, "code": code}, status_code=status_code)
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    return "Invalid request. " + "; ".join(parts) + (f"; and {more} more." if more > 0 else ".")
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)  # noqa: S101
+    return envelope(STATUS_OF_KIND[exc.kind], exc.status, exc.message, exc.code)
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    return envelope(422, "error", _describe(exc), "invalid_payload")
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)  # noqa: S101
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "too_large"}
+    response = envelope(exc.status_code, "error", str(exc.detail), codes.get(exc.status_code, "http_error"))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return envelope(500, "error", "Internal error; it has been logged.", "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,53 @@
+"""POST /event and POST /events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import RuntimeDep
+from app.api.responses import INVALID_PAYLOAD, error_examples, event_result, http_status
+from app.api.schemas import EventBatchResult, EventIn, EventResult
+from app.domain.errors import DomainError
+from app.services.events import submit_events
+
+router = APIRouter(tags=["events"])
+
+
+class TooLarge(DomainError):
+    kind = "too_large"
+
+
+@router.post(
+    "/event",
+    response_model=EventResult,
+    summary="Record one event",
+    responses=error_examples(
+        (404, "rejected", "contract_not_found", "Contract 9999 not found."),
+        (409, "rejected", "end_before_start", "End event cannot occur before start event."),
+        (409, "rejected", "component_not_in_contract", "Component heatpump_optimization is not part of this contract."),
+        (422, "rejected", "unsupported_event_type", "Unsupported event type 'x'. Supported types: ..."),
+        INVALID_PAYLOAD,
+    ),
+)
+async def post_event(event: EventIn, runtime: RuntimeDep, response: Response) -> EventResult:
+    """Judge the event against the rule tables and store it, accepted or rejected.
+
+    A rule rejection answers 409 with the table's message and code. An event whose
+    ``created_at`` is older than events already stored for its component replays that
+    component; ``changed`` lists stored events whose verdict changed."""
+    [outcome] = await submit_events(runtime, [event])
+    response.status_code = http_status(outcome.verdict)
+    return event_result(outcome)
+
+
+@router.post("/events", response_model=EventBatchResult, summary="Record a list of events",
+             responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."),
+                                      INVALID_PAYLOAD))
+async def post_events(events: list[EventIn], runtime: RuntimeDep) -> EventBatchResult:
+    """Record events in one transaction; one result per input, in input order. Events
+    without ``created_at`` are ordered by their position in the list."""
+    limit = runtime.settings.max_batch_events
+    if len(events) > limit:
+        raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")
+    outcomes = await submit_events(runtime, events)
+    return EventBatchResult(results=[event_result(o) for o in outcomes])

@@ -1,0 +1,32 @@
+"""Operators' reads: GET /{number}/contract_timeline and GET /{number}/events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import ReadConn
+from app.api.responses import error_examples
+from app.api.schemas import ComponentTimelineRead, ContractNumber, HistoryRead, RecordedEventRead, TimelineRead
+from app.services import timelines
+
+router = APIRouter(tags=["timelines"])
+NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 not found."))
+
+
+@router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
+def get_timeline(contract_number: ContractNumber, conn: ReadConn) -> TimelineRead:
+    """Start, end and state of each of the contract's components, as stored; reads never replay."""
+    view = timelines.get_timeline(conn, number=contract_number)
+    return TimelineRead(contract_number=view.contract_number, components={
+        name: ComponentTimelineRead(start=t.start, end=t.end, state=t.state) for name, t in view.components.items()})
+
+
+@router.get("/{contract_number}/events", response_model=HistoryRead, responses=NOT_FOUND)
+def get_history(contract_number: ContractNumber, conn: ReadConn) -> HistoryRead:
+    """Every stored event of the contract in ``created_at`` order, with its current verdict
+    and the version of the rule tables that produced it."""
+    events = timelines.get_history(conn, number=contract_number)
+    return HistoryRead(contract_number=contract_number, events=[
+        RecordedEventRead(type=e.type, component=e.component, date=e.date, created_at=e.created_at,
+                          received_at=e.received_at, event_id=e.event_id, status=e.status,  # type: ignore[arg-type]
+                          code=e.code, message=e.message, rules_version=e.rules_version) for e in events])

@@ -1,0 +1,1 @@
+"""Persistence: tables, engines, queries and the single writer that commits."""

@@ -1,0 +1,142 @@
+"""Every statement the service runs, in one place. Functions take an open connection."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+
+from app.db.tables import contract_components as cc
+from app.db.tables import contracts, events
+from app.domain.timeline import ComponentTimeline
+
+
+@dataclass(slots=True)
+class ComponentRow:
+    timeline: ComponentTimeline
+    last_key: str | None
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+def lock_contracts(conn: Connection, numbers: Collection[str]) -> dict[str, int]:
+    """Ids of the contracts that exist, locked for this transaction in a fixed order (no deadlocks)."""
+    if not numbers:
+        return {}
+    stmt = (select(contracts.c.number, contracts.c.id).where(contracts.c.number.in_(sorted(numbers)))
+            .order_by(contracts.c.number).with_for_update())
+    return {number: cid for number, cid in conn.execute(stmt)}
+
+
+def contract_by_number(conn: Connection, number: str) -> Row[Any] | None:
+    return conn.execute(select(contracts).where(contracts.c.number == number)).first()
+
+
+def insert_contract(conn: Connection, number: str, created_at: Any, components: Sequence[str],
+                    initial_states: Mapping[str, str]) -> int:
+    cid: int = conn.execute(insert(contracts).values(number=number, created_at=created_at)
+                            .returning(contracts.c.id)).scalar_one()
+    conn.execute(insert(cc), [
+        {"contract_id": cid, "component": name, "position": pos, "state": initial_states[name],
+         "start_date": None, "end_date": None, "last_key": None}
+        for pos, name in enumerate(components)
+    ])
+    return cid
+
+
+def delete_contract(conn: Connection, contract_id: int) -> None:
+    conn.execute(delete(events).where(events.c.contract_id == contract_id))
+    conn.execute(delete(cc).where(cc.c.contract_id == contract_id))
+    conn.execute(delete(contracts).where(contracts.c.id == contract_id))
+
+
+def contract_ids(conn: Connection) -> list[tuple[int, str]]:
+    return [(cid, number) for cid, number in conn.execute(select(contracts.c.id, contracts.c.number)
+                                                          .order_by(contracts.c.id))]
+
+
+# --- components (the projection) ----------------------------------------------------------------
+
+def components_of(conn: Connection, ids: Collection[int]) -> dict[tuple[int, str], ComponentRow]:
+    if not ids:
+        return {}
+    stmt = select(cc.c.contract_id, cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date,
+                  cc.c.last_key).where(cc.c.contract_id.in_(ids))
+    return {(cid, comp): ComponentRow(ComponentTimeline(state, start, end), last)
+            for cid, comp, state, start, end, last in conn.execute(stmt)}
+
+
+def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
+    stmt = (select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
+            .where(cc.c.contract_id == contract_id).order_by(cc.c.position))
+    return list(conn.execute(stmt))
+
+
+_update_component = (
+    update(cc)
+    .where(cc.c.contract_id == bindparam("b_contract_id"), cc.c.component == bindparam("b_component"))
+    .values(state=bindparam("state"), start_date=bindparam("start_date"), end_date=bindparam("end_date"),
+            last_key=bindparam("last_key"))
+)
+
+
+def update_components(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_update_component, rows)
+
+
+# --- the event log ------------------------------------------------------------------------------
+
+def events_by_client_id(conn: Connection, pairs: Collection[tuple[int, str]]) -> dict[tuple[int, str], Row[Any]]:
+    if not pairs:
+        return {}
+    ids = {cid for cid, _ in pairs}
+    client_ids = {eid for _, eid in pairs}
+    stmt = select(events).where(events.c.contract_id.in_(ids), events.c.event_id.in_(client_ids))
+    return {(row.contract_id, row.event_id): row for row in conn.execute(stmt)}
+
+
+def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[Row[Any]]:
+    """The component's stored events at or after ``key``, in order."""
+    stmt = (select(events).where(events.c.contract_id == contract_id, events.c.component == component,
+                                 events.c.sort_key >= key).order_by(events.c.sort_key))
+    return list(conn.execute(stmt))
+
+
+def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:
+    """The component's timeline after its last stored event before ``key``, if there is one."""
+    stmt = (select(events.c.state_after, events.c.start_after, events.c.end_after)
+            .where(events.c.contract_id == contract_id, events.c.component == component,
+                   events.c.sort_key < key).order_by(events.c.sort_key.desc()).limit(1))
+    row = conn.execute(stmt).first()
+    return None if row is None else ComponentTimeline(row.state_after, row.start_after, row.end_after)
+
+
+def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
+    return list(conn.execute(select(events).where(events.c.contract_id == contract_id)
+                             .order_by(events.c.sort_key, events.c.id)))
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(events), rows)
+
+
+_update_event = (
+    update(events).where(events.c.id == bindparam("b_id"))
+    .values(accepted=bindparam("accepted"), code=bindparam("code"), message=bindparam("message"),
+            rules_version=bindparam("rules_version"), state_after=bindparam("state_after"),
+            start_after=bindparam("start_after"), end_after=bindparam("end_after"))
+)
+
+
+def update_events(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    rows = list(rows)
+    if rows:
+        conn.execute(_update_event, rows)
+
+
+def count_events(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(events)).scalar_one())

@@ -1,0 +1,82 @@
+"""The stored model: contracts, their components' timelines, and the event log.
+
+The event log is the source of truth. ``contract_components`` is a projection of it that
+reads use directly; every event row also keeps its component's timeline after it, so a late
+event replays from the event before it instead of from the beginning.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+# Ordering keys compare byte by byte everywhere; PostgreSQL needs the "C" collation for that.
+Key = String(160).with_variant(String(160, collation="C"), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class ContractComponent(Base):
+    """One component of a contract and its current timeline (the projection)."""
+
+    __tablename__ = "contract_components"
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
+    component: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer())
+    state: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date | None] = mapped_column(Date())
+    end_date: Mapped[date | None] = mapped_column(Date())
+    last_key: Mapped[str | None] = mapped_column(Key)
+    """Ordering key of the component's latest event; a new event at or before it is late."""
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "component", "sort_key"),
+        UniqueConstraint("contract_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    component: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date())
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    sort_key: Mapped[str] = mapped_column(Key)
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(DateTime())
+    accepted: Mapped[bool] = mapped_column()
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(String(500))
+    rules_version: Mapped[str] = mapped_column(String(32))
+    state_after: Mapped[str] = mapped_column(String(64))
+    start_after: Mapped[date | None] = mapped_column(Date())
+    end_after: Mapped[date | None] = mapped_column(Date())
+
+
+contracts = Contract.__table__
+contract_components = ContractComponent.__table__
+events = Event.__table__

@@ -1,0 +1,39 @@
+"""What the running service holds: settings, the loaded rules, the engines and the writer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from app.db.engines import Engines, create_engines, create_schema
+from app.db.writer import Writer
+from app.domain.engine import RulesEngine
+from app.domain.rules import load_rulebook
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: RulesEngine
+    engines: Engines
+    writer: Writer
+
+    def close(self) -> None:
+        self.writer.stop()
+        self.engines.dispose()
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Load and check the rule tables, connect, and start the writer. Refuses bad tables."""
+    rulebook = load_rulebook(settings.rules_dir)
+    engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    if engines.is_sqlite:
+        create_schema(engines.writer)
+    writer = Writer(engines.writer, group_max=settings.group_commit_max)
+    writer.start()
+    logger.info("rules %s loaded from %s: %d components, %d event types", rulebook.version,
+                settings.rules_dir, len(rulebook.components), len(rulebook.event_types))
+    return Runtime(settings, RulesEngine(rulebook), engines, writer)

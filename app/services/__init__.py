@@ -1,0 +1,1 @@
+"""Use cases: what the API asks of the domain and the store. Services never commit."""

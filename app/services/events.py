@@ -1,0 +1,40 @@
+"""Submitting events: stamp them, hand them to the writer, and wait for the commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Protocol
+
+from app.domain.ordering import to_utc
+from app.runtime import Runtime
+from app.services.commands import EventCommand, EventOutcome
+from app.services.event_log import record_events
+
+
+class EventLike(Protocol):
+    type: str
+    contract_number: str
+    date: date
+    created_at: datetime | None
+    event_id: str | None
+
+
+def to_commands(events: Sequence[EventLike], received_at: datetime) -> list[EventCommand]:
+    """Commands in UTC. An event without ``created_at`` gets the receipt time plus its position
+    in microseconds, so events of one request without times keep their order."""
+    return [
+        EventCommand(e.type, e.contract_number, e.date,
+                     to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i),
+                     e.event_id)
+        for i, e in enumerate(events)
+    ]
+
+
+async def submit_events(runtime: Runtime, events: Sequence[EventLike]) -> list[EventOutcome]:
+    received_at = datetime.now(UTC).replace(tzinfo=None)
+    commands = to_commands(events, received_at)
+    work = partial(record_events, engine=runtime.engine, commands=commands, received_at=received_at)
+    return await asyncio.wrap_future(runtime.writer.submit(work))

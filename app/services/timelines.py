@@ -1,0 +1,49 @@
+"""Reads for operators: a contract's timeline and its event history. Reads never replay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection
+
+from app.db import queries
+from app.domain.timeline import ComponentTimeline
+from app.services.contracts import not_found
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineView:
+    contract_number: str
+    components: dict[str, ComponentTimeline]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    type: str
+    component: str
+    date: date
+    created_at: datetime
+    received_at: datetime
+    event_id: str | None
+    status: str
+    code: str
+    message: str
+    rules_version: str
+
+
+def get_timeline(conn: Connection, *, number: str) -> TimelineView:
+    row = queries.contract_by_number(conn, number)
+    if row is None:
+        raise not_found(number)
+    return TimelineView(number, {r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+                                 for r in queries.timeline_rows(conn, row.id)})
+
+
+def get_history(conn: Connection, *, number: str) -> list[RecordedEvent]:
+    row = queries.contract_by_number(conn, number)
+    if row is None:
+        raise not_found(number)
+    return [RecordedEvent(e.type, e.component, e.day, e.created_at, e.received_at, e.event_id,
+                          "accepted" if e.accepted else "rejected", e.code, e.message, e.rules_version)
+            for e in queries.contract_events(conn, row.id)]
