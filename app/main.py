@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
-from app.api.routes import contracts, events, health, timelines
+from app.api.routes import contracts, events, health, rules, timelines
 from app.logging_setup import configure_logging
 from app.runtime import open_runtime
 from app.settings import Settings
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (contracts, events, timelines, health):
+    for module in (contracts, events, timelines, rules, health):
         app.include_router(module.router)
     return app
 

@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
+from sqlalchemy import Connection
+
+from app.domain.engine import RulesEngine
 from app.domain.ordering import to_utc
 from app.runtime import Runtime
 from app.services.commands import EventCommand, EventOutcome
@@ -33,8 +36,18 @@ def to_commands(events: Sequence[EventLike], received_at: datetime) -> list[Even
     ]
 
 
-async def submit_events(runtime: Runtime, events: Sequence[EventLike]) -> list[EventOutcome]:
+def preview_events(conn: Connection, *, engine: RulesEngine, commands: Sequence[EventCommand],
+                   received_at: datetime) -> list[EventOutcome]:
+    """What recording would answer, against the stored history, with nothing kept."""
+    with conn.begin_nested() as savepoint:
+        outcomes = record_events(conn, engine, commands, received_at)
+        savepoint.rollback()
+    return outcomes
+
+
+async def submit_events(runtime: Runtime, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
     received_at = datetime.now(UTC).replace(tzinfo=None)
     commands = to_commands(events, received_at)
-    work = partial(record_events, engine=runtime.engine, commands=commands, received_at=received_at)
+    work = partial(preview_events if dry_run else record_events, engine=runtime.engine, commands=commands,
+                   received_at=received_at)
     return await asyncio.wrap_future(runtime.writer.submit(work))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import RuntimeDep
 from app.api.responses import INVALID_PAYLOAD, error_examples, event_result, http_status
@@ -11,6 +13,7 @@ from app.domain.errors import DomainError
 from app.services.events import submit_events
 
 router = APIRouter(tags=["events"])
+DryRun = Annotated[bool, Query(description="Answer what would happen against the stored history; store nothing.")]
 
 
 class TooLarge(DomainError):
@@ -29,13 +32,13 @@ class TooLarge(DomainError):
         INVALID_PAYLOAD,
     ),
 )
-async def post_event(event: EventIn, runtime: RuntimeDep, response: Response) -> EventResult:
+async def post_event(event: EventIn, runtime: RuntimeDep, response: Response, dry_run: DryRun = False) -> EventResult:
     """Judge the event against the rule tables and store it, accepted or rejected.
 
     A rule rejection answers 409 with the table's message and code. An event whose
     ``created_at`` is older than events already stored for its component replays that
     component; ``changed`` lists stored events whose verdict changed."""
-    [outcome] = await submit_events(runtime, [event])
+    [outcome] = await submit_events(runtime, [event], dry_run=dry_run)
     response.status_code = http_status(outcome.verdict)
     return event_result(outcome)
 
@@ -43,11 +46,11 @@ async def post_event(event: EventIn, runtime: RuntimeDep, response: Response) ->
 @router.post("/events", response_model=EventBatchResult, summary="Record a list of events",
              responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."),
                                       INVALID_PAYLOAD))
-async def post_events(events: list[EventIn], runtime: RuntimeDep) -> EventBatchResult:
+async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRun = False) -> EventBatchResult:
     """Record events in one transaction; one result per input, in input order. Events
     without ``created_at`` are ordered by their position in the list."""
     limit = runtime.settings.max_batch_events
     if len(events) > limit:
         raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")
-    outcomes = await submit_events(runtime, events)
+    outcomes = await submit_events(runtime, events, dry_run=dry_run)
     return EventBatchResult(results=[event_result(o) for o in outcomes])
