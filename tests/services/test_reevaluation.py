@@ -1,0 +1,70 @@
+"""Impact of a rule change on stored contracts, and the explicit re-evaluation."""
+
+import shutil
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from app.db.engines import create_engines
+from app.domain.engine import RulesEngine
+from app.domain.rules import load_rulebook
+from app.services.reevaluation import assess, reevaluate
+from app.settings import Settings
+from tests.api.test_events import event, history
+from tests.conftest import RULES, make_contract
+
+
+def _lenient_rules(tmp_path: Path) -> Path:
+    """A copy of the rules where an ended component may be restarted (start → started)."""
+    target = tmp_path / "lenient"
+    shutil.copytree(RULES, target)
+    text = (target / "lifecycles.yaml").read_text()
+    text = text.replace("      - {trigger: start, source: ended, code: restart_after_end}\n", "")
+    text = text.replace("      - {trigger: start, source: started, dest: started, set: start}\n",
+                        "      - {trigger: start, source: started, dest: started, set: start}\n"
+                        "      - {trigger: start, source: ended, dest: started, set: start}\n")
+    text = text.replace("  restart_after_end: A terminated component cannot be restarted.\n", "")
+    (target / "lifecycles.yaml").write_text(text)
+    return target
+
+
+def _seed(client: TestClient) -> None:
+    make_contract(client)
+    for body in (event("supply_energy_start", "2024-01-01", "2024-01-01T00:00:00"),
+                 event("supply_energy_end", "2024-02-01", "2024-01-02T00:00:00"),
+                 event("supply_energy_start", "2024-03-01", "2024-01-03T00:00:00")):
+        client.post("/event", json=body)
+
+
+def test_assess_reports_changes_and_writes_nothing(client: TestClient, settings: Settings, tmp_path: Path) -> None:
+    _seed(client)
+    stored = history(client)
+    engines = create_engines(settings.database_url)
+    try:
+        with engines.reader.connect() as conn:
+            same = assess(conn, RulesEngine(load_rulebook(RULES)))
+            report = assess(conn, RulesEngine(load_rulebook(_lenient_rules(tmp_path))))
+    finally:
+        engines.dispose()
+    assert (same.contracts, same.events, same.verdicts_changed, same.timelines_changed) == (1, 3, 0, 0)
+    assert (report.verdicts_changed, report.timelines_changed) == (1, 1)
+    [change] = report.verdict_examples
+    assert (change.type, change.before, change.after) == ("supply_energy_start", "restart_after_end", "accepted")
+    assert report.timeline_examples[0].after.state == "started"
+    assert history(client) == stored
+
+
+def test_reevaluate_writes_new_verdicts_and_version(client: TestClient, settings: Settings, tmp_path: Path) -> None:
+    _seed(client)
+    lenient = RulesEngine(load_rulebook(_lenient_rules(tmp_path)))
+    engines = create_engines(settings.database_url)
+    try:
+        with engines.writer.begin() as conn:
+            report = reevaluate(conn, lenient)
+    finally:
+        engines.dispose()
+    assert report.verdicts_changed == 1
+    assert [e["code"] for e in history(client)] == ["accepted", "accepted", "accepted"]
+    assert {e["rules_version"] for e in history(client)} == {lenient.rulebook.version}
+    assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
+        "start": "2024-03-01", "end": "2024-02-01", "state": "started"}
