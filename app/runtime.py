@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from app.db.engines import Engines, create_engines, create_schema
+from app.db.migrations import require_schema_at_head
 from app.db.writer import Writer
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
+from app.services.events import EventRecorder
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,7 @@ class Runtime:
     engine: RulesEngine
     engines: Engines
     writer: Writer
+    recorder: EventRecorder
 
     def close(self) -> None:
         self.writer.stop()
@@ -30,10 +33,22 @@ def open_runtime(settings: Settings) -> Runtime:
     """Load and check the rule tables, connect, and start the writer. Refuses bad tables."""
     rulebook = load_rulebook(settings.rules_dir)
     engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    if engines.is_sqlite:
-        create_schema(engines.writer)
+    try:
+        _prepare_schema(engines)
+    except Exception:
+        engines.dispose()
+        raise
     writer = Writer(engines.writer, group_max=settings.group_commit_max)
     writer.start()
     logger.info("rules %s loaded from %s: %d components, %d event types", rulebook.version,
                 settings.rules_dir, len(rulebook.components), len(rulebook.event_types))
-    return Runtime(settings, RulesEngine(rulebook), engines, writer)
+    engine = RulesEngine(rulebook)
+    return Runtime(settings, engine, engines, writer, EventRecorder(engine, writer))
+
+
+def _prepare_schema(engines: Engines) -> None:
+    """SQLite gets its tables from the models; PostgreSQL must already be migrated to head."""
+    if engines.is_sqlite:
+        create_schema(engines.writer)
+    else:
+        require_schema_at_head(engines.writer)

@@ -74,6 +74,18 @@ def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
     return list(conn.execute(stmt))
 
 
+_timeline_by_number = (
+    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
+    .join(contracts, contracts.c.id == cc.c.contract_id)
+    .where(contracts.c.number == bindparam("number")).order_by(cc.c.position)
+)
+
+
+def timeline_by_number(conn: Connection, number: str) -> list[Row[Any]]:
+    """The contract's components in order; empty when there is no such contract."""
+    return list(conn.execute(_timeline_by_number, {"number": number}))
+
+
 _update_component = (
     update(cc)
     .where(cc.c.contract_id == bindparam("b_contract_id"), cc.c.component == bindparam("b_component"))

@@ -3,16 +3,17 @@
 Writes are queued as functions of a connection. The thread takes every queued write (up to a
 limit), runs them in one transaction and commits once; only then are their results handed
 back, so nothing is acknowledged before its commit. Several concurrent requests thus share one
-commit. A write that fails does not sink the others: the group is rolled back and each write
-is retried alone.
+commit. Batch writes that share a function are merged into one call, so concurrent requests
+also share their statements. A write that fails does not sink the others: the group is rolled
+back and each write is retried alone.
 """
 
 from __future__ import annotations
 
-import logging
+import itertools
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,13 +21,17 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
+Item = TypeVar("Item")
+BatchWork = Callable[[Connection, Sequence[Any]], Sequence[Any]]
 
 
 @dataclass(slots=True)
 class _Write:
-    work: Callable[[Connection], Any]
+    work: BatchWork
+    items: Sequence[Any]
     future: Future[Any] = field(default_factory=Future)
+    whole: bool = False
+    """Resolve the future with the one result itself rather than with the list of results."""
 
 
 class Writer:
@@ -45,13 +50,16 @@ class Writer:
         self._thread.join()
 
     def submit(self, work: Callable[[Connection], T]) -> Future[T]:
-        write = _Write(work)
+        write = _Write(lambda conn, _items: [work(conn)], [None], whole=True)
         self._queue.put(write)
         return write.future
 
-    def run(self, work: Callable[[Connection], T]) -> T:
-        """Submit and wait: for callers outside the event loop (scripts, tests)."""
-        return self.submit(work).result()
+    def submit_batch(self, work: Callable[[Connection, Sequence[Item]], Sequence[T]],
+                     items: Sequence[Item]) -> Future[list[T]]:
+        """Queue ``work(conn, items)``; queued batches with the same ``work`` run as one call."""
+        write = _Write(work, items)
+        self._queue.put(write)
+        return write.future
 
     def _loop(self) -> None:
         while True:
@@ -75,7 +83,8 @@ class Writer:
     def _commit(self, group: list[_Write]) -> None:
         try:
             with self._engine.begin() as conn:
-                results = [write.work(conn) for write in group]
+                results = [result for _, run in itertools.groupby(group, key=lambda w: w.work)
+                           for result in _run_merged(conn, list(run))]
         except Exception as exc:
             if len(group) > 1:
                 for write in group:
@@ -85,4 +94,15 @@ class Writer:
             return
         self.commits += 1
         for write, result in zip(group, results, strict=True):
-            write.future.set_result(result)
+            write.future.set_result(result[0] if write.whole else result)
+
+
+def _run_merged(conn: Connection, writes: list[_Write]) -> list[list[Any]]:
+    """Run writes sharing one function as a single call; split the results back per write."""
+    items = [item for write in writes for item in write.items]
+    results = list(writes[0].work(conn, items))
+    if len(results) != len(items):
+        raise RuntimeError(f"batch work returned {len(results)} results for {len(items)} items")
+    bounds = itertools.accumulate((len(w.items) for w in writes), initial=0)
+    starts = list(bounds)
+    return [results[a:b] for a, b in itertools.pairwise(starts)]

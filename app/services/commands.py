@@ -15,6 +15,7 @@ class EventCommand:
     day: date
     created_at: datetime
     """Naive UTC."""
+    received_at: datetime
     event_id: str | None = None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row
@@ -34,15 +33,14 @@ class _New:
     type: EventType
 
 
-def record_events(conn: Connection, engine: RulesEngine, commands: Sequence[EventCommand],
-                  received_at: datetime) -> list[EventOutcome]:
+def record_events(conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine) -> list[EventOutcome]:
     """Judge and store ``commands``; the outcomes are in input order. The caller commits."""
-    return _Batch(conn, engine, received_at).run(commands)
+    return _Batch(conn, engine).run(commands)
 
 
 class _Batch:
-    def __init__(self, conn: Connection, engine: RulesEngine, received_at: datetime) -> None:
-        self.conn, self.engine, self.received_at = conn, engine, received_at
+    def __init__(self, conn: Connection, engine: RulesEngine) -> None:
+        self.conn, self.engine = conn, engine
         self.version = engine.rulebook.version
         self.inserts: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
@@ -145,7 +143,7 @@ class _Batch:
         c = item.command
         return {"contract_id": cid, "component": component, "type": c.type, "day": c.day,
                 "created_at": c.created_at, "sort_key": item.key, "event_id": c.event_id,
-                "received_at": self.received_at, "accepted": verdict.accepted, "code": verdict.code,
+                "received_at": c.received_at, "accepted": verdict.accepted, "code": verdict.code,
                 "message": verdict.message, "rules_version": self.version, "state_after": after.state,
                 "start_after": after.start, "end_after": after.end}
 

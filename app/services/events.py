@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from app.domain.engine import RulesEngine
 from app.domain.ordering import to_utc
-from app.runtime import Runtime
+from app.db.writer import Writer
 from app.services.commands import EventCommand, EventOutcome
 from app.services.event_log import record_events
 
@@ -31,23 +31,28 @@ def to_commands(events: Sequence[EventLike], received_at: datetime) -> list[Even
     return [
         EventCommand(e.type, e.contract_number, e.date,
                      to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i),
-                     e.event_id)
+                     received_at, e.event_id)
         for i, e in enumerate(events)
     ]
 
 
-def preview_events(conn: Connection, *, engine: RulesEngine, commands: Sequence[EventCommand],
-                   received_at: datetime) -> list[EventOutcome]:
+def preview_events(conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine) -> list[EventOutcome]:
     """What recording would answer, against the stored history, with nothing kept."""
     with conn.begin_nested() as savepoint:
-        outcomes = record_events(conn, engine, commands, received_at)
+        outcomes = record_events(conn, commands, engine=engine)
         savepoint.rollback()
     return outcomes
 
 
-async def submit_events(runtime: Runtime, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
-    received_at = datetime.now(UTC).replace(tzinfo=None)
-    commands = to_commands(events, received_at)
-    work = partial(preview_events if dry_run else record_events, engine=runtime.engine, commands=commands,
-                   received_at=received_at)
-    return await asyncio.wrap_future(runtime.writer.submit(work))
+class EventRecorder:
+    """Hands events to the writer. Concurrent requests are judged and committed together."""
+
+    def __init__(self, engine: RulesEngine, writer: Writer) -> None:
+        self._writer = writer
+        self._record = partial(record_events, engine=engine)
+        self._preview = partial(preview_events, engine=engine)
+
+    async def submit(self, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
+        commands = to_commands(events, datetime.now(UTC).replace(tzinfo=None))
+        future = self._writer.submit_batch(self._preview if dry_run else self._record, commands)
+        return await asyncio.wrap_future(future)

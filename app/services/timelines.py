@@ -33,11 +33,10 @@ class RecordedEvent:
 
 
 def get_timeline(conn: Connection, *, number: str) -> TimelineView:
-    row = queries.contract_by_number(conn, number)
-    if row is None:
+    rows = queries.timeline_by_number(conn, number)
+    if not rows:  # every contract holds at least one component
         raise not_found(number)
-    return TimelineView(number, {r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
-                                 for r in queries.timeline_rows(conn, row.id)})
+    return TimelineView(number, {r.component: ComponentTimeline(r.state, r.start_date, r.end_date) for r in rows})
 
 
 def get_history(conn: Connection, *, number: str) -> list[RecordedEvent]:

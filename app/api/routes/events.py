@@ -10,7 +10,6 @@ from app.api.deps import RuntimeDep
 from app.api.responses import INVALID_PAYLOAD, error_examples, event_result, http_status
 from app.api.schemas import EventBatchResult, EventIn, EventResult
 from app.domain.errors import DomainError
-from app.services.events import submit_events
 
 router = APIRouter(tags=["events"])
 DryRun = Annotated[bool, Query(description="Answer what would happen against the stored history; store nothing.")]
@@ -38,7 +37,7 @@ async def post_event(event: EventIn, runtime: RuntimeDep, response: Response, dr
     A rule rejection answers 409 with the table's message and code. An event whose
     ``created_at`` is older than events already stored for its component replays that
     component; ``changed`` lists stored events whose verdict changed."""
-    [outcome] = await submit_events(runtime, [event], dry_run=dry_run)
+    [outcome] = await runtime.recorder.submit([event], dry_run=dry_run)
     response.status_code = http_status(outcome.verdict)
     return event_result(outcome)
 
@@ -52,5 +51,5 @@ async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRu
     limit = runtime.settings.max_batch_events
     if len(events) > limit:
         raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")
-    outcomes = await submit_events(runtime, events, dry_run=dry_run)
+    outcomes = await runtime.recorder.submit(events, dry_run=dry_run)
     return EventBatchResult(results=[event_result(o) for o in outcomes])
