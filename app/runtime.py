@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.db.engines import Engines, create_engines, create_schema
 from app.db.migrations import require_schema_at_head
+from app.db.reader import Reader
 from app.db.writer import Writer
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
@@ -22,10 +23,12 @@ class Runtime:
     engine: RulesEngine
     engines: Engines
     writer: Writer
+    reader: Reader
     recorder: EventRecorder
 
     def close(self) -> None:
         self.writer.stop()
+        self.reader.close()
         self.engines.dispose()
 
 
@@ -43,7 +46,7 @@ def open_runtime(settings: Settings) -> Runtime:
     logger.info("rules %s loaded from %s: %d components, %d event types", rulebook.version,
                 settings.rules_dir, len(rulebook.components), len(rulebook.event_types))
     engine = RulesEngine(rulebook)
-    return Runtime(settings, engine, engines, writer, EventRecorder(engine, writer))
+    return Runtime(settings, engine, engines, writer, Reader(engines.reader), EventRecorder(engine, writer))
 
 
 def _prepare_schema(engines: Engines) -> None:

@@ -1,12 +1,10 @@
-"""Dependencies that routers declare: the runtime and a read connection."""
+"""Dependencies that routers declare."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection
 
 from app.runtime import Runtime
 
@@ -17,11 +15,3 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def read_connection(runtime: RuntimeDep) -> Iterator[Connection]:
-    with runtime.engines.reader.connect() as conn:
-        yield conn
-
-
-ReadConn = Annotated[Connection, Depends(read_connection)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -26,7 +27,7 @@ class RecordedEvent:
     created_at: datetime
     received_at: datetime
     event_id: str | None
-    status: str
+    status: Literal["accepted", "rejected"]
     code: str
     message: str
     rules_version: str

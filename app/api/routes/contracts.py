@@ -8,7 +8,7 @@ from functools import partial
 
 from fastapi import APIRouter
 
-from app.api.deps import ReadConn, RuntimeDep
+from app.api.deps import RuntimeDep
 from app.api.responses import INVALID_PAYLOAD, error_examples
 from app.api.schemas import ContractCreate, ContractNumber, ContractRead, Envelope
 from app.domain.ordering import to_utc
@@ -32,8 +32,8 @@ async def create_contract(body: ContractCreate, runtime: RuntimeDep) -> Contract
 
 
 @router.get("/{contract_number}", response_model=ContractRead, responses=error_examples(NOT_FOUND))
-def get_contract(contract_number: ContractNumber, conn: ReadConn) -> ContractRead:
-    view = contracts.get_contract(conn, number=contract_number)
+async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> ContractRead:
+    view = await runtime.reader.run(partial(contracts.get_contract, number=contract_number))
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter
 
-from app.api.deps import ReadConn
+from app.api.deps import RuntimeDep
 from app.api.responses import error_examples
 from app.api.schemas import ComponentTimelineRead, ContractNumber, HistoryRead, RecordedEventRead, TimelineRead
 from app.services import timelines
@@ -14,19 +16,19 @@ NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 n
 
 
 @router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
-def get_timeline(contract_number: ContractNumber, conn: ReadConn) -> TimelineRead:
+async def get_timeline(contract_number: ContractNumber, runtime: RuntimeDep) -> TimelineRead:
     """Start, end and state of each of the contract's components, as stored; reads never replay."""
-    view = timelines.get_timeline(conn, number=contract_number)
+    view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number))
     return TimelineRead(contract_number=view.contract_number, components={
         name: ComponentTimelineRead(start=t.start, end=t.end, state=t.state) for name, t in view.components.items()})
 
 
 @router.get("/{contract_number}/events", response_model=HistoryRead, responses=NOT_FOUND)
-def get_history(contract_number: ContractNumber, conn: ReadConn) -> HistoryRead:
+async def get_history(contract_number: ContractNumber, runtime: RuntimeDep) -> HistoryRead:
     """Every stored event of the contract in ``created_at`` order, with its current verdict
     and the version of the rule tables that produced it."""
-    events = timelines.get_history(conn, number=contract_number)
+    events = await runtime.reader.run(partial(timelines.get_history, number=contract_number))
     return HistoryRead(contract_number=contract_number, events=[
         RecordedEventRead(type=e.type, component=e.component, date=e.date, created_at=e.created_at,
-                          received_at=e.received_at, event_id=e.event_id, status=e.status,  # type: ignore[arg-type]
+                          received_at=e.received_at, event_id=e.event_id, status=e.status,
                           code=e.code, message=e.message, rules_version=e.rules_version) for e in events])
