@@ -1,4 +1,4 @@
-"""Dependencies that routers declare."""
+"""Dependencies that routers declare. They are async so that none costs a threadpool hop."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
