@@ -40,11 +40,14 @@ def _lines(rulebook: Rulebook, lifecycle: Lifecycle, names: dict[str, str]) -> l
     for row in lifecycle.transitions:
         for guard in row.guards:
             code = rulebook.guards[guard].code
-            lines.append(f"    {row.source} --> {row.source} : {_label(row.trigger, names)} "
-                         f"{REJECTED} {code} [not {guard}]")
+            lines.append(
+                f"    {row.source} --> {row.source} : {_label(row.trigger, names)} {REJECTED} {code} [not {guard}]"
+            )
     for rejection in lifecycle.rejections:
-        lines.append(f"    {rejection.source} --> {rejection.source} : "
-                     f"{_label(rejection.trigger, names)} {REJECTED} {rejection.code}")
+        lines.append(
+            f"    {rejection.source} --> {rejection.source} : "
+            f"{_label(rejection.trigger, names)} {REJECTED} {rejection.code}"
+        )
     return lines
 
 

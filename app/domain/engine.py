@@ -9,7 +9,7 @@ that cell; a guard that fails becomes that guard's rejection code.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from transitions import Machine, MachineError, Transition
 from transitions.core import EventData
@@ -43,7 +43,7 @@ class _GuardCondition:
         self.guard, self.name = guard, guard.name
 
     def __call__(self, event: EventData) -> bool:
-        subject: _Subject = event.model
+        subject = cast(_Subject, event.model)
         return self.guard.check(subject, event.kwargs["day"])  # type: ignore[arg-type]
 
 
@@ -59,18 +59,18 @@ class _SetDate:
         setattr(event.model, self.field, event.kwargs["day"])
 
 
-class _GuardRecordingTransition(Transition):  # type: ignore[misc]
+class _GuardRecordingTransition(Transition):
     """Records which guard failed, as the ``transitions`` maintainers suggest (issues #346, #733)."""
 
     def _eval_conditions(self, event_data: EventData) -> bool:
         for condition in self.conditions:
             if not condition.check(event_data):
-                event_data.model.failed_guard = condition.func.name
+                cast(_Subject, event_data.model).failed_guard = cast(_GuardCondition, condition.func).name
                 return False
         return True
 
 
-class _LifecycleMachine(Machine):  # type: ignore[misc]
+class _LifecycleMachine(Machine):
     transition_cls = _GuardRecordingTransition
 
 

@@ -102,24 +102,37 @@ def _schema_finding(file: str, document: Any, error: jsonschema.ValidationError)
     where = "/".join(map(str, path)) or "the top level"
     line = line_at(document, path)
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = _allowed_keys(error)
         fix = f"Remove or correct the key; allowed here: {', '.join(allowed)}." if allowed else "Remove the key."
         return Finding(file, _line_of_extra_key(document, path, error), "error",
                        f"Unknown key at {where}: {error.message}.", fix)
     if error.validator == "required":
         return Finding(file, line, "error", f"Missing key at {where}: {error.message}.", "Add the key.")
     if error.validator == "pattern":
+        node = _node_at(document, path)
+        if isinstance(node, LineMap) and str(error.instance) in node:  # a bad key (propertyNames): its line
+            line = node.line_of(str(error.instance))
         return Finding(file, line, "error", f"Bad name at {where}: {error.instance!r}.",
                        "Use lower-case letters, digits and underscores, starting with a letter.")
     return Finding(file, line, "error", f"Invalid value at {where}: {error.message}.",
                    "See GET /rules/schema for the expected shape.")
 
 
-def _line_of_extra_key(document: Any, path: list[Any], error: jsonschema.ValidationError) -> int:
+def _allowed_keys(error: jsonschema.ValidationError) -> list[str]:
+    schema = error.schema
+    return sorted(schema.get("properties", {})) if isinstance(schema, dict) else []
+
+
+def _node_at(document: Any, path: list[Any]) -> Any:
     node = document
     for step in path:
         node = node[step]
-    allowed = set(error.schema.get("properties", {}))
+    return node
+
+
+def _line_of_extra_key(document: Any, path: list[Any], error: jsonschema.ValidationError) -> int:
+    node = _node_at(document, path)
+    allowed = set(_allowed_keys(error))
     if isinstance(node, LineMap):
         for key in node:
             if key not in allowed:

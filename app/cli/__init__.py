@@ -1,0 +1,1 @@
+"""The ``rules`` command line: check, draw and simulate rule tables without a database."""

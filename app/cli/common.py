@@ -1,0 +1,52 @@
+"""What the ``rules`` commands share: where the tables are, loading them, and printing tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from app.domain.rules import Rulebook, inspect_rules
+
+DEFAULT_RULES_DIR = Path("rules")
+
+RulesDirArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        envvar="RULES_DIR",
+        show_default=False,
+        help="Folder holding the *.yaml rule tables. Default: $RULES_DIR, or 'rules'.",
+    ),
+]
+
+
+def rules_dir(directory: Path | None) -> Path:
+    return directory if directory is not None else DEFAULT_RULES_DIR
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` to stderr and leave with exit ``code``."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(directory: Path) -> Rulebook:
+    """The checked rulebook; on errors print every finding and exit 1, as ``rules check`` would."""
+    inspection = inspect_rules(directory)
+    if inspection.rulebook is None:
+        for finding in inspection.findings:
+            typer.echo(str(finding), err=True)
+        fail(f"The rule tables in {directory} have errors; run 'rules check {directory}' for details.", 1)
+    return inspection.rulebook
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: columns padded to their widest cell, a dashed line under the headers."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=False)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])

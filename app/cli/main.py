@@ -1,0 +1,86 @@
+"""The ``rules`` command (Poetry script ``rules = "app.cli.main:run"``).
+
+Commands: ``check``, ``diagram`` and ``simulate``. None of them needs a database.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from app.cli.common import RulesDirArgument, fail, load_or_exit, rules_dir
+from app.cli.simulate import simulate
+from app.domain.diagram import all_diagrams, component_diagram
+from app.domain.rules import inspect_rules
+
+app = typer.Typer(
+    name="rules",
+    help="Check, draw and simulate the contract-lifecycle rule tables (the *.yaml files in rules/).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def check(directory: RulesDirArgument = None) -> None:
+    """Check the rule tables and print every problem as file:line: severity: message Fix: ...
+
+    Exit 0 when there is no error (warnings are printed but allowed), 1 otherwise.
+    """
+    folder = rules_dir(directory)
+    inspection = inspect_rules(folder)
+    for finding in inspection.findings:
+        typer.echo(str(finding))
+    errors, warnings = len(inspection.errors), len(inspection.warnings)
+    if inspection.rulebook is None:
+        typer.echo(f"{folder}: {errors} error(s), {warnings} warning(s). The service would refuse these tables.")
+        raise typer.Exit(1)
+    typer.echo(f"{folder}: no errors, {warnings} warning(s). Rules version {inspection.rulebook.version}.")
+
+
+@app.command()
+def diagram(
+    directory: RulesDirArgument = None,
+    component: Annotated[
+        str | None,
+        typer.Option(
+            "--component",
+            "-c",
+            show_default=False,
+            help="Draw only this component's lifecycle, labelled with its event types.",
+        ),
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Wrap each diagram in a ```mermaid block with a heading.")
+    ] = False,
+) -> None:
+    """Print the lifecycles as Mermaid state diagrams (paste into https://mermaid.live or a Markdown file).
+
+    Arrows are transitions with their guards; a self-loop marked ✗ is a rejection with its code.
+    """
+    rulebook = load_or_exit(rules_dir(directory))
+    if component is not None and component not in rulebook.components:
+        fail(f"Unknown component '{component}'. Known: {', '.join(rulebook.components)}.", 2)
+    diagrams = all_diagrams(rulebook) if component is None else {component: component_diagram(rulebook, component)}
+    for name, text in diagrams.items():
+        typer.echo(f"## {name}\n\n```mermaid\n{text}```\n" if markdown else text)
+
+
+app.command("simulate")(simulate)
+
+
+# --- rules impact --rules NEW_DIR -----------------------------------------------------------
+# Reserved: compares the stored events' verdicts and timelines under the current tables with
+# those under NEW_DIR. It needs the database (DATABASE_URL), so it is added with the database
+# layer, not here: register it here with ``@app.command()`` when it exists.
+# ----------------------------------------------------------------------------------------------
+
+
+def run() -> None:
+    """Entry point of the ``rules`` Poetry script."""
+    app()
+
+
+if __name__ == "__main__":
+    run()
