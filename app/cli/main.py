@@ -1,6 +1,7 @@
 """The ``rules`` command (Poetry script ``rules = "app.cli.main:run"``).
 
-Commands: ``check``, ``diagram`` and ``simulate``. None of them needs a database.
+Commands: ``check``, ``diagram`` and ``simulate`` need no database; ``impact`` reads the
+stored contracts and ``reevaluate`` rewrites their verdicts.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import Annotated
 import typer
 
 from app.cli.common import RulesDirArgument, fail, load_or_exit, rules_dir
+from app.cli.impact import impact, reevaluate_command
 from app.cli.simulate import simulate
 from app.domain.diagram import all_diagrams, component_diagram
 from app.domain.rules import inspect_rules
 
 app = typer.Typer(
     name="rules",
-    help="Check, draw and simulate the contract-lifecycle rule tables (the *.yaml files in rules/).",
+    help="Check, draw, simulate and measure the impact of the contract-lifecycle rule tables (rules/*.yaml).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -70,11 +72,8 @@ def diagram(
 app.command("simulate")(simulate)
 
 
-# --- rules impact --rules NEW_DIR -----------------------------------------------------------
-# Reserved: compares the stored events' verdicts and timelines under the current tables with
-# those under NEW_DIR. It needs the database (DATABASE_URL), so it is added with the database
-# layer, not here: register it here with ``@app.command()`` when it exists.
-# ----------------------------------------------------------------------------------------------
+app.command("impact")(impact)
+app.command("reevaluate")(reevaluate_command)
 
 
 def run() -> None:

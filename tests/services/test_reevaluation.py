@@ -68,3 +68,25 @@ def test_reevaluate_writes_new_verdicts_and_version(client: TestClient, settings
     assert {e["rules_version"] for e in history(client)} == {lenient.rulebook.version}
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
         "start": "2024-03-01", "end": "2024-02-01", "state": "started"}
+
+
+def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli.main import app as cli
+
+    _seed(client)
+    lenient = _lenient_rules(tmp_path)
+    runner = CliRunner()
+    impact = runner.invoke(cli, ["impact", "--rules", str(lenient), "--database-url", settings.database_url])
+    assert impact.exit_code == 0, impact.output
+    assert "1 event verdict(s) would change; 1 timeline(s) would change." in impact.output
+    assert "restart_after_end" in impact.output
+    assert [e["code"] for e in history(client)][-1] == "restart_after_end"
+    refused = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url],
+                            input="n\n")
+    assert refused.exit_code == 1
+    assert [e["code"] for e in history(client)][-1] == "restart_after_end"
+    done = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert [e["code"] for e in history(client)][-1] == "accepted"
