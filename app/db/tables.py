@@ -8,8 +8,9 @@ event replays from the event before it instead of from the beginning.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -77,6 +78,6 @@ class Event(Base):
     end_after: Mapped[date | None] = mapped_column(Date())
 
 
-contracts = Contract.__table__
-contract_components = ContractComponent.__table__
-events = Event.__table__
+contracts = cast(Table, Contract.__table__)
+contract_components = cast(Table, ContractComponent.__table__)
+events = cast(Table, Event.__table__)

@@ -102,21 +102,21 @@ class _Batch:
                 repeats.append((item.index, item.key))
             else:
                 by_key[item.key] = item
-        timeline, changed = before, []
+        timeline, changed = before, list[ChangedEvent]()
         judged: dict[str, EventOutcome] = {}
         for key in sorted(by_key):
-            item = by_key[key]
-            if isinstance(item, _New):
-                verdict, timeline = self.engine.apply(component, timeline, item.type.trigger, item.command.day)
-                judged[key] = outcomes[item.index] = EventOutcome(verdict, item.command.created_at,
-                                                                  replayed=len(stored))
-                self.inserts.append(self._row(cid, component, item, verdict, timeline))
+            entry = by_key[key]
+            if isinstance(entry, _New):
+                verdict, timeline = self.engine.apply(component, timeline, entry.type.trigger, entry.command.day)
+                judged[key] = outcomes[entry.index] = EventOutcome(verdict, entry.command.created_at,
+                                                                   replayed=len(stored))
+                self.inserts.append(self._row(cid, component, entry, verdict, timeline))
                 continue
-            verdict, timeline = self.engine.apply(component, timeline, self._trigger_of(item.type), item.day)
-            judged[key] = EventOutcome(verdict, item.created_at, duplicate=True)
-            previous = Verdict(item.accepted, item.code, item.message)
-            if self._rewrite(item, verdict, timeline) and previous != verdict:
-                changed.append(ChangedEvent(item.type, item.day, item.created_at, item.event_id, previous, verdict))
+            verdict, timeline = self.engine.apply(component, timeline, self._trigger_of(entry.type), entry.day)
+            judged[key] = EventOutcome(verdict, entry.created_at, duplicate=True)
+            previous = Verdict(entry.accepted, entry.code, entry.message)
+            if self._rewrite(entry, verdict, timeline) and previous != verdict:
+                changed.append(ChangedEvent(entry.type, entry.day, entry.created_at, entry.event_id, previous, verdict))
         for index, key in repeats:
             outcomes[index] = EventOutcome(judged[key].verdict, judged[key].created_at, duplicate=True)
         first = outcomes[new[0].index]
