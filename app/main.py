@@ -1,24 +1,36 @@
-"""The FastAPI application. ``uvicorn app.main:app`` serves it; nothing is loaded at import."""
+"""The FastAPI application. ``uvicorn app.main:app`` serves it; nothing is loaded at import.
+
+Run it with ``uvicorn app.main:app --no-access-log``: the app writes its own JSON access line.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
+from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.routes import contracts, events, health, rules, timelines
+from app.api.security import ApiKeyMiddleware, KeyRing, document_security
 from app.logging_setup import configure_logging
+from app.observability.access import RequestLogMiddleware
+from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime
 from app.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    keys, body_limit = KeyRing(), BodyLimit()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or Settings()
-        configure_logging(resolved.log_level)
+        configure_logging(resolved.log_level, access_log=resolved.access_log)
+        keys.load(resolved.api_keys)
+        body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
         app.state.runtime = runtime
         try:
@@ -36,7 +48,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (contracts, events, timelines, rules, health):
         app.include_router(module.router)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    # The last added runs first: log and time everything, then check the key, then the body size.
+    app.add_middleware(BodyLimitMiddleware, limit=body_limit)
+    app.add_middleware(ApiKeyMiddleware, ring=keys)
+    app.add_middleware(RequestLogMiddleware)
+    _document_http_layers(app, keys)
     return app
+
+
+def _document_http_layers(app: FastAPI, keys: KeyRing) -> None:
+    """Add what the middlewares answer to /openapi.json: body limits, and keys when configured."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            document_body_limits(schema)
+            if keys.enabled:
+                document_security(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -27,6 +27,11 @@ def _datetime_text(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text)]
+# Stored times are naive UTC and are written back without an offset, which RFC 3339's
+# "date-time" does not allow; the schema says what is actually sent.
+UtcDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
+    "description": "A UTC time written without an offset.", "examples": ["2024-03-03T10:00:00"]})]
 ContractNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                                       examples=["1234"])]
 Name = Annotated[str, Field(min_length=1, max_length=64, examples=["battery_optimization_start"])]
@@ -44,7 +49,7 @@ class ContractCreate(Strict):
 
 class ContractRead(BaseModel):
     contract_number: str
-    created_at: datetime
+    created_at: UtcDateTime
     components: list[str]
 
 
@@ -70,14 +75,14 @@ class Envelope(BaseModel):
 class ChangedEventRead(BaseModel):
     type: str
     date: date
-    created_at: datetime
+    created_at: UtcDateTime
     event_id: str | None
     previous: Envelope
     current: Envelope
 
 
 class EventResult(Envelope):
-    created_at: datetime | None = Field(None, description="The ordering time used, in UTC.")
+    created_at: UtcDateTime | None = Field(None, description="The ordering time used, in UTC.")
     duplicate: bool = Field(False, description="True when this event was already stored; the verdict is repeated.")
     changed: list[ChangedEventRead] = Field(
         default_factory=list, description="Earlier-recorded events whose verdict this late event changed.")
@@ -102,8 +107,8 @@ class RecordedEventRead(BaseModel):
     type: str
     component: str
     date: date
-    created_at: datetime
-    received_at: datetime
+    created_at: UtcDateTime
+    received_at: UtcDateTime
     event_id: str | None
     status: Literal["accepted", "rejected"]
     code: str

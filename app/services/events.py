@@ -10,9 +10,10 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from app.db.writer import Writer
 from app.domain.engine import RulesEngine
 from app.domain.ordering import to_utc
-from app.db.writer import Writer
+from app.observability.metrics import metrics
 from app.services.commands import EventCommand, EventOutcome
 from app.services.event_log import record_events
 
@@ -55,4 +56,7 @@ class EventRecorder:
     async def submit(self, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
         commands = to_commands(events, datetime.now(UTC).replace(tzinfo=None))
         future = self._writer.submit_batch(self._preview if dry_run else self._record, commands)
-        return await asyncio.wrap_future(future)
+        outcomes = await asyncio.wrap_future(future)
+        if not dry_run:
+            metrics().record_outcomes(outcomes)
+        return outcomes

@@ -7,13 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import RuntimeDep
+from app.api.responses import error_examples
 from app.api.schemas import Envelope
 from app.domain.errors import Unavailable
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Envelope)
+@router.get("/health", response_model=Envelope, responses=error_examples(
+    (503, "error", "database_unavailable", "The database does not answer.")))
 def health(runtime: RuntimeDep) -> Envelope:
     try:
         with runtime.engines.reader.connect() as conn:
