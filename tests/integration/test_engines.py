@@ -1,0 +1,51 @@
+"""Engines: the URL picks the driver, and SQLite connections carry the pragmas the service relies on."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db.engines import SQLITE_BUSY_TIMEOUT_MS, Engines, normalise_url
+from app.runtime import open_runtime
+from app.settings import Settings
+from tests.conftest import RULES
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("postgresql://user@host:5432/db", "postgresql+psycopg://user@host:5432/db"),
+    ("postgres://user:s%40cret@host/db", "postgresql+psycopg://user:s%40cret@host/db"),
+    ("postgresql+psycopg://user@host/db", "postgresql+psycopg://user@host/db"),
+    ("sqlite:///./contracts.db", "sqlite:///./contracts.db"),
+])
+def test_normalise_url_picks_the_shipped_drivers(given: str, expected: str) -> None:
+    assert normalise_url(given) == expected
+
+
+def test_a_plain_url_connects_through_the_shipped_driver(engines: Engines) -> None:
+    expected = "pysqlite" if engines.is_sqlite else "psycopg"
+    assert {engines.writer.dialect.driver, engines.reader.dialect.driver} == {expected}
+    with engines.reader.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+
+
+def _pragmas(engine: Engine) -> dict[str, object]:
+    with engine.connect() as connection:
+        return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+
+
+@pytest.mark.parametrize(("environment", "synchronous"), [(None, 1), ("NORMAL", 1), ("FULL", 2)])
+def test_sqlite_connections_carry_the_pragmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              environment: str | None, synchronous: int) -> None:
+    """WAL, a busy timeout, foreign keys, and ``SQLITE_SYNCHRONOUS`` (NORMAL=1, FULL=2) on both engines."""
+    if environment is None:
+        monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    else:
+        monkeypatch.setenv("SQLITE_SYNCHRONOUS", environment)
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}", rules_dir=RULES))
+    try:
+        for engine in (runtime.engines.writer, runtime.engines.reader):
+            assert _pragmas(engine) == {"journal_mode": "wal", "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                                        "foreign_keys": 1, "synchronous": synchronous}
+    finally:
+        runtime.close()
