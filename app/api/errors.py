@@ -31,17 +31,17 @@ def _describe(exc: RequestValidationError) -> str:
 
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)  # noqa: S101
+    assert isinstance(exc, DomainError)
     return envelope(STATUS_OF_KIND[exc.kind], exc.status, exc.message, exc.code)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    assert isinstance(exc, RequestValidationError)
     return envelope(422, "error", _describe(exc), "invalid_payload")
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)  # noqa: S101
+    assert isinstance(exc, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "too_large"}
     response = envelope(exc.status_code, "error", str(exc.detail), codes.get(exc.status_code, "http_error"))
     if exc.headers:

@@ -1,13 +1,19 @@
-"""Every statement the service runs, in one place. Functions take an open connection."""
+"""Every statement the service runs, in one place. Functions take an open connection.
+
+The statements on the path of every event and timeline read are ``Prepared`` (see prepared.py);
+the rest go through SQLAlchemy's ``Connection`` as usual.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
+from app.db.prepared import Prepared
 from app.db.tables import contract_components as cc
 from app.db.tables import contracts, events
 from app.domain.timeline import ComponentTimeline
@@ -59,13 +65,26 @@ def contract_ids(conn: Connection) -> list[tuple[int, str]]:
 
 # --- components (the projection) ----------------------------------------------------------------
 
-def components_of(conn: Connection, ids: Collection[int]) -> dict[tuple[int, str], ComponentRow]:
-    if not ids:
-        return {}
-    stmt = select(cc.c.contract_id, cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date,
-                  cc.c.last_key).where(cc.c.contract_id.in_(ids))
-    return {(cid, comp): ComponentRow(ComponentTimeline(state, start, end), last)
-            for cid, comp, state, start, end, last in conn.execute(stmt)}
+_lock_contract_with_components = Prepared(
+    select(contracts.c.id, cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.last_key)
+    .join(cc, cc.c.contract_id == contracts.c.id)
+    .where(contracts.c.number == bindparam("number"))
+    .with_for_update(of=contracts)
+)
+
+
+def lock_with_components(conn: Connection, numbers: Collection[str]
+                         ) -> tuple[dict[str, int], dict[tuple[int, str], ComponentRow]]:
+    """The contracts that exist and their components, each contract locked for this transaction.
+
+    Locks are taken in contract-number order, so concurrent writers cannot deadlock."""
+    ids: dict[str, int] = {}
+    components: dict[tuple[int, str], ComponentRow] = {}
+    for number in sorted(numbers):
+        for cid, component, state, start, end, last_key in _lock_contract_with_components.rows(conn, {"number": number}):
+            ids[number] = cid
+            components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
+    return ids, components
 
 
 def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
@@ -74,19 +93,20 @@ def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
     return list(conn.execute(stmt))
 
 
-_timeline_by_number = (
+_timeline_by_number = Prepared(
     select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
     .join(contracts, contracts.c.id == cc.c.contract_id)
     .where(contracts.c.number == bindparam("number")).order_by(cc.c.position)
 )
 
 
-def timeline_by_number(conn: Connection, number: str) -> list[Row[Any]]:
-    """The contract's components in order; empty when there is no such contract."""
-    return list(conn.execute(_timeline_by_number, {"number": number}))
+def timeline_by_number(conn: Connection, number: str) -> list[tuple[str, ComponentTimeline]]:
+    """The contract's components and their timelines in order; empty when there is no such contract."""
+    return [(component, ComponentTimeline(state, start, end))
+            for component, state, start, end in _timeline_by_number.rows(conn, {"number": number})]
 
 
-_update_component = (
+_update_component = Prepared(
     update(cc)
     .where(cc.c.contract_id == bindparam("b_contract_id"), cc.c.component == bindparam("b_component"))
     .values(state=bindparam("state"), start_date=bindparam("start_date"), end_date=bindparam("end_date"),
@@ -94,20 +114,32 @@ _update_component = (
 )
 
 
-def update_components(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(_update_component, rows)
+def update_components(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    _update_component.execute_many(conn, rows)
 
 
 # --- the event log ------------------------------------------------------------------------------
 
-def events_by_client_id(conn: Connection, pairs: Collection[tuple[int, str]]) -> dict[tuple[int, str], Row[Any]]:
-    if not pairs:
-        return {}
-    ids = {cid for cid, _ in pairs}
-    client_ids = {eid for _, eid in pairs}
-    stmt = select(events).where(events.c.contract_id.in_(ids), events.c.event_id.in_(client_ids))
-    return {(row.contract_id, row.event_id): row for row in conn.execute(stmt)}
+@dataclass(frozen=True, slots=True)
+class StoredVerdict:
+    accepted: bool
+    code: str
+    message: str
+    created_at: datetime
+
+
+_event_by_client_id = Prepared(
+    select(events.c.accepted, events.c.code, events.c.message, events.c.created_at)
+    .where(events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id"))
+)
+
+
+def events_by_client_id(conn: Connection, pairs: Collection[tuple[int, str]]) -> dict[tuple[int, str], StoredVerdict]:
+    found = {}
+    for cid, event_id in pairs:
+        for row in _event_by_client_id.rows(conn, {"contract_id": cid, "event_id": event_id}):
+            found[(cid, event_id)] = StoredVerdict(*row)
+    return found
 
 
 def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[Row[Any]]:
@@ -131,12 +163,14 @@ def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
                              .order_by(events.c.sort_key, events.c.id)))
 
 
-def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(events), rows)
+_insert_event = Prepared(insert(events).values({c.key: bindparam(c.key) for c in events.columns if c.key != "id"}))
 
 
-_update_event = (
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    _insert_event.execute_many(conn, rows)
+
+
+_update_event = Prepared(
     update(events).where(events.c.id == bindparam("b_id"))
     .values(accepted=bindparam("accepted"), code=bindparam("code"), message=bindparam("message"),
             rules_version=bindparam("rules_version"), state_after=bindparam("state_after"),
@@ -144,10 +178,8 @@ _update_event = (
 )
 
 
-def update_events(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
-    rows = list(rows)
-    if rows:
-        conn.execute(_update_event, rows)
+def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    _update_event.execute_many(conn, rows)
 
 
 def count_events(conn: Connection) -> int:

@@ -5,17 +5,21 @@ limit), runs them in one transaction and commits once; only then are their resul
 back, so nothing is acknowledged before its commit. Several concurrent requests thus share one
 commit. Batch writes that share a function are merged into one call, so concurrent requests
 also share their statements. A write that fails does not sink the others: the group is rolled
-back and each write is retried alone.
+back and each write is retried alone. Results for an event loop are handed over with one wake-up
+of that loop per commit, not one per request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import queue
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -23,15 +27,17 @@ from sqlalchemy import Connection, Engine
 T = TypeVar("T")
 Item = TypeVar("Item")
 BatchWork = Callable[[Connection, Sequence[Any]], Sequence[Any]]
+Outcome = tuple[Any, BaseException | None]
 
 
 @dataclass(slots=True)
 class _Write:
     work: BatchWork
     items: Sequence[Any]
-    future: Future[Any] = field(default_factory=Future)
+    future: Future[Any] | asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop | None = None
     whole: bool = False
-    """Resolve the future with the one result itself rather than with the list of results."""
+    """Resolve with the one result itself rather than with the list of results."""
 
 
 class Writer:
@@ -39,6 +45,7 @@ class Writer:
         self._engine, self._group_max = engine, group_max
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
+        self._conn: Connection | None = None
         self.commits = 0
 
     def start(self) -> None:
@@ -48,18 +55,28 @@ class Writer:
         """Finish every queued write, then stop."""
         self._queue.put(None)
         self._thread.join()
+        if self._conn is not None:
+            self._conn.close()
 
     def submit(self, work: Callable[[Connection], T]) -> Future[T]:
-        write = _Write(lambda conn, _items: [work(conn)], [None], whole=True)
+        """Queue ``work(conn)``; for callers outside an event loop (scripts, tests)."""
+        write = _Write(lambda conn, _items: [work(conn)], [None], Future(), whole=True)
         self._queue.put(write)
-        return write.future
+        return write.future  # type: ignore[return-value]
 
-    def submit_batch(self, work: Callable[[Connection, Sequence[Item]], Sequence[T]],
-                     items: Sequence[Item]) -> Future[list[T]]:
-        """Queue ``work(conn, items)``; queued batches with the same ``work`` run as one call."""
-        write = _Write(work, items)
-        self._queue.put(write)
-        return write.future
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Write(lambda conn, _items: [work(conn)], [None], future, loop, whole=True))
+        return await future
+
+    async def run_batch(self, work: Callable[[Connection, Sequence[Item]], Sequence[T]],
+                        items: Sequence[Item]) -> list[T]:
+        """Run ``work(conn, items)``; queued batches with the same ``work`` run as one call."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[T]] = loop.create_future()
+        self._queue.put(_Write(work, items, future, loop))
+        return await future
 
     def _loop(self) -> None:
         while True:
@@ -76,25 +93,27 @@ class Writer:
                     stopping = True
                     break
                 group.append(nxt)
-            self._commit(group)
+            _deliver(group, self._commit(group))
             if stopping:
                 return
 
-    def _commit(self, group: list[_Write]) -> None:
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _commit(self, group: list[_Write]) -> list[Outcome]:
         try:
-            with self._engine.begin() as conn:
+            conn = self._connection()
+            with conn.begin():
                 results = [result for _, run in itertools.groupby(group, key=lambda w: w.work)
                            for result in _run_merged(conn, list(run))]
         except Exception as exc:
-            if len(group) > 1:
-                for write in group:
-                    self._commit([write])
-                return
-            group[0].future.set_exception(exc)
-            return
+            if len(group) == 1:
+                return [(None, exc)]
+            return [outcome for write in group for outcome in self._commit([write])]
         self.commits += 1
-        for write, result in zip(group, results, strict=True):
-            write.future.set_result(result[0] if write.whole else result)
+        return [(result[0] if write.whole else result, None) for write, result in zip(group, results, strict=True)]
 
 
 def _run_merged(conn: Connection, writes: list[_Write]) -> list[list[Any]]:
@@ -103,6 +122,31 @@ def _run_merged(conn: Connection, writes: list[_Write]) -> list[list[Any]]:
     results = list(writes[0].work(conn, items))
     if len(results) != len(items):
         raise RuntimeError(f"batch work returned {len(results)} results for {len(items)} items")
-    bounds = itertools.accumulate((len(w.items) for w in writes), initial=0)
-    starts = list(bounds)
+    starts = list(itertools.accumulate((len(w.items) for w in writes), initial=0))
     return [results[a:b] for a, b in itertools.pairwise(starts)]
+
+
+def _deliver(group: list[_Write], outcomes: list[Outcome]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = defaultdict(list)
+    for write, outcome in zip(group, outcomes, strict=True):
+        if write.loop is None:
+            future: Any = write.future
+            if outcome[1] is None:
+                future.set_result(outcome[0])
+            else:
+                future.set_exception(outcome[1])
+        else:
+            by_loop[write.loop].append((write.future, outcome))  # type: ignore[arg-type]
+    for loop, pending in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            loop.call_soon_threadsafe(_resolve, pending)
+
+
+def _resolve(pending: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    for future, (result, error) in pending:
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)

@@ -115,11 +115,11 @@ class RulesEngine:
             fired = self._machine_of[component].events[trigger].trigger(subject, day=day)
         except MachineError:
             rejection = self._lifecycle_of[component].rejection_for(timeline.state, trigger)
-            assert rejection is not None, "checked tables give every cell an outcome"  # noqa: S101
+            assert rejection is not None, "checked tables give every cell an outcome"
             return self._reject(rejection.code), timeline
         if not fired:
             guard = subject.failed_guard
-            assert guard is not None, "a trigger fails only through a guard"  # noqa: S101
+            assert guard is not None, "a trigger fails only through a guard"
             return self._reject(self.rulebook.guards[guard].code), timeline
         return ACCEPTED, subject.timeline()
 

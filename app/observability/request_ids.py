@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import itertools
 import re
+import secrets
 from contextvars import ContextVar
 
 HEADER = b"x-request-id"
@@ -13,8 +14,13 @@ current_request_id: ContextVar[str | None] = ContextVar("request_id", default=No
 """The id of the request being served; log records pick it up."""
 
 
+_PREFIX = secrets.token_hex(6)
+_counter = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return os.urandom(16).hex()
+    """Unique across processes and restarts: a random per-process prefix and a counter."""
+    return f"{_PREFIX}-{next(_counter):x}"
 
 
 def accept_or_make(incoming: bytes | None) -> str:

@@ -50,8 +50,7 @@ class _Batch:
         outcomes: list[EventOutcome | None] = [None] * len(commands)
         aliases: list[tuple[int, int]] = []  # (duplicate, original) within this batch
         event_types = self.engine.rulebook.event_types
-        ids = queries.lock_contracts(self.conn, {c.contract_number for c in commands})
-        components = queries.components_of(self.conn, set(ids.values()))
+        ids, components = queries.lock_with_components(self.conn, {c.contract_number for c in commands})
         client_ids = {(ids[c.contract_number], c.event_id) for c in commands
                       if c.event_id is not None and c.contract_number in ids}
         stored_by_client_id = queries.events_by_client_id(self.conn, client_ids)
@@ -83,7 +82,7 @@ class _Batch:
         queries.update_components(self.conn, self.projection)
         for duplicate, original in aliases:
             first = outcomes[original]
-            assert first is not None  # noqa: S101 - originals are judged before aliases resolve
+            assert first is not None
             outcomes[duplicate] = EventOutcome(first.verdict, first.created_at, duplicate=True)
         return [o for o in outcomes if o is not None]
 
@@ -148,5 +147,5 @@ class _Batch:
                 "start_after": after.start, "end_after": after.end}
 
 
-def _repeat(row: Row[Any]) -> EventOutcome:
-    return EventOutcome(Verdict(row.accepted, row.code, row.message), row.created_at, duplicate=True)
+def _repeat(stored: queries.StoredVerdict) -> EventOutcome:
+    return EventOutcome(Verdict(stored.accepted, stored.code, stored.message), stored.created_at, duplicate=True)

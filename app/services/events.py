@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -55,8 +54,7 @@ class EventRecorder:
 
     async def submit(self, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
         commands = to_commands(events, datetime.now(UTC).replace(tzinfo=None))
-        future = self._writer.submit_batch(self._preview if dry_run else self._record, commands)
-        outcomes = await asyncio.wrap_future(future)
+        outcomes = await self._writer.run_batch(self._preview if dry_run else self._record, commands)
         if not dry_run:
             metrics().record_outcomes(outcomes)
         return outcomes

@@ -37,7 +37,7 @@ def get_timeline(conn: Connection, *, number: str) -> TimelineView:
     rows = queries.timeline_by_number(conn, number)
     if not rows:  # every contract holds at least one component
         raise not_found(number)
-    return TimelineView(number, {r.component: ComponentTimeline(r.state, r.start_date, r.end_date) for r in rows})
+    return TimelineView(number, dict(rows))
 
 
 def get_history(conn: Connection, *, number: str) -> list[RecordedEvent]:

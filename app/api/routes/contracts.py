@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from functools import partial
 
@@ -27,7 +26,7 @@ async def create_contract(body: ContractCreate, runtime: RuntimeDep) -> Contract
     created_at = to_utc(body.created_at) if body.created_at else datetime.now(UTC).replace(tzinfo=None)
     work = partial(contracts.create_contract, engine=runtime.engine, number=body.contract_number,
                    components=body.components, created_at=created_at)
-    view = await asyncio.wrap_future(runtime.writer.submit(work))
+    view = await runtime.writer.run(work)
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
 
@@ -40,5 +39,5 @@ async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> 
 @router.delete("/{contract_number}", response_model=Envelope, responses=error_examples(NOT_FOUND),
                summary="Delete a contract with its events and timeline")
 async def delete_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> Envelope:
-    await asyncio.wrap_future(runtime.writer.submit(partial(contracts.delete_contract, number=contract_number)))
+    await runtime.writer.run(partial(contracts.delete_contract, number=contract_number))
     return Envelope(status="accepted", message=f"Contract {contract_number} deleted.", code="contract_deleted")
