@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.schemas import ChangedEventRead, Envelope, EventResult
+import orjson
+from fastapi import Response
+
+from app.api.schemas import Envelope
 from app.domain.timeline import Verdict
 from app.services.commands import EventOutcome
 
@@ -17,19 +20,22 @@ def http_status(verdict: Verdict) -> int:
     return HTTP_STATUS_OF_CODE.get(verdict.code, 409)
 
 
-def _envelope(verdict: Verdict) -> Envelope:
-    return Envelope(status="accepted" if verdict.accepted else "rejected", message=verdict.message, code=verdict.code)
+def _envelope(verdict: Verdict) -> dict[str, Any]:
+    return {"status": "accepted" if verdict.accepted else "rejected", "message": verdict.message, "code": verdict.code}
 
 
-def event_result(outcome: EventOutcome) -> EventResult:
-    verdict = outcome.verdict
-    return EventResult(
-        status="accepted" if verdict.accepted else "rejected", message=verdict.message, code=verdict.code,
-        created_at=outcome.created_at, duplicate=outcome.duplicate,
-        changed=[ChangedEventRead(type=c.type, date=c.day, created_at=c.created_at, event_id=c.event_id,
-                                  previous=_envelope(c.previous), current=_envelope(c.current))
-                 for c in outcome.changed],
-    )
+def event_body(outcome: EventOutcome) -> dict[str, Any]:
+    """The ``EventResult`` body of an outcome, as JSON-ready data."""
+    return {
+        **_envelope(outcome.verdict), "created_at": outcome.created_at, "duplicate": outcome.duplicate,
+        "changed": [{"type": c.type, "date": c.day, "created_at": c.created_at, "event_id": c.event_id,
+                     "previous": _envelope(c.previous), "current": _envelope(c.current)} for c in outcome.changed],
+    }
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    """A body already shaped like its documented model, written by orjson without re-validation."""
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
 def error_examples(*cases: tuple[int, str, str, str]) -> dict[int | str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import RuntimeDep
-from app.api.responses import INVALID_PAYLOAD, error_examples, event_result, http_status
+from app.api.responses import INVALID_PAYLOAD, error_examples, event_body, http_status, json_response
 from app.api.schemas import EventBatchResult, EventIn, EventResult
 from app.domain.errors import DomainError
 
@@ -31,25 +31,24 @@ class TooLarge(DomainError):
         INVALID_PAYLOAD,
     ),
 )
-async def post_event(event: EventIn, runtime: RuntimeDep, response: Response, dry_run: DryRun = False) -> EventResult:
+async def post_event(event: EventIn, runtime: RuntimeDep, dry_run: DryRun = False) -> Response:
     """Judge the event against the rule tables and store it, accepted or rejected.
 
     A rule rejection answers 409 with the table's message and code. An event whose
     ``created_at`` is older than events already stored for its component replays that
     component; ``changed`` lists stored events whose verdict changed."""
     [outcome] = await runtime.recorder.submit([event], dry_run=dry_run)
-    response.status_code = http_status(outcome.verdict)
-    return event_result(outcome)
+    return json_response(event_body(outcome), http_status(outcome.verdict))
 
 
 @router.post("/events", response_model=EventBatchResult, summary="Record a list of events",
              responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."),
                                       INVALID_PAYLOAD))
-async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRun = False) -> EventBatchResult:
+async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRun = False) -> Response:
     """Record events in one transaction; one result per input, in input order. Events
     without ``created_at`` are ordered by their position in the list."""
     limit = runtime.settings.max_batch_events
     if len(events) > limit:
         raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")
     outcomes = await runtime.recorder.submit(events, dry_run=dry_run)
-    return EventBatchResult(results=[event_result(o) for o in outcomes])
+    return json_response({"results": [event_body(o) for o in outcomes]})
