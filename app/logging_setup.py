@@ -1,7 +1,7 @@
 """Logging set-up, done by the app's lifespan and the CLI rather than at import.
 
 Everything goes to stderr as one JSON object per line. The app writes its own access line per
-request (``app.access``), so uvicorn's access log is silenced here; running uvicorn with
+request (app/observability/access_log.py), so uvicorn's access log is silenced here; running uvicorn with
 ``--no-access-log`` also skips its formatting work.
 """
 
@@ -29,7 +29,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(level: str = "INFO", *, access_log: bool = True) -> None:
+def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, StderrHandler)]:
         root.removeHandler(old)
@@ -45,6 +45,5 @@ def configure_logging(level: str = "INFO", *, access_log: bool = True) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("app.access").setLevel(logging.INFO if access_log else logging.WARNING)
     # ``transitions`` logs every callback at INFO; that is noise on the hot path.
     logging.getLogger("transitions").setLevel(logging.WARNING)

@@ -17,18 +17,20 @@ from app.api.routes import contracts, events, health, rules, timelines
 from app.api.security import ApiKeyMiddleware, KeyRing, document_security
 from app.logging_setup import configure_logging
 from app.observability.access import RequestLogMiddleware
+from app.observability.access_log import AccessLog
 from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime
 from app.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    keys, body_limit = KeyRing(), BodyLimit()
+    keys, body_limit, access_log = KeyRing(), BodyLimit(), AccessLog()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or Settings()
-        configure_logging(resolved.log_level, access_log=resolved.access_log)
+        configure_logging(resolved.log_level)
+        access_log.enabled = resolved.access_log
         keys.load(resolved.api_keys)
         body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             runtime.close()
+            access_log.flush()
 
     app = FastAPI(
         title="Contract lifecycle rules engine",
@@ -52,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last added runs first: log and time everything, then check the key, then the body size.
     app.add_middleware(BodyLimitMiddleware, limit=body_limit)
     app.add_middleware(ApiKeyMiddleware, ring=keys)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, access_log=access_log)
+    app.state.access_log = access_log
     _document_http_layers(app, keys)
     return app
 

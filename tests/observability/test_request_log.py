@@ -48,6 +48,8 @@ def test_each_request_logs_one_json_line(client: TestClient, capsys: pytest.Capt
     response = client.get("/contract/1234?token=hidden", headers={"X-Request-ID": "req-1"})
     client.get("/nowhere")
     client.get("/metrics")
+    assert access_lines(capsys.readouterr().err) == [], "lines are buffered, not written per request"
+    client.app.state.access_log.flush()  # type: ignore[attr-defined]
     lines = access_lines(capsys.readouterr().err)
     assert [(line["method"], line["path"], line["route"], line["status"]) for line in lines] == [
         ("POST", "/contract/", "/contract/", 201),
@@ -77,7 +79,15 @@ def test_logs_written_while_serving_carry_the_request_id(client: TestClient,
 
 def test_uvicorn_access_log_is_silenced(client: TestClient) -> None:
     assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
-    assert logging.getLogger("app.access").isEnabledFor(logging.INFO)
+    assert client.app.state.access_log.enabled  # type: ignore[attr-defined]
+
+
+def test_buffered_lines_are_written_when_the_service_stops(settings: Settings,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with TestClient(create_app(settings)) as served:
+        capsys.readouterr()
+        served.get("/health")
+    assert [line["path"] for line in access_lines(capsys.readouterr().err)] == ["/health"]
 
 
 def test_access_log_can_be_turned_off(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
