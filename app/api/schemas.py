@@ -12,9 +12,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date_text(value: Any) -> Any:
-    if isinstance(value, str) and not _DATE.fullmatch(value):
-        raise ValueError("expected a calendar date written YYYY-MM-DD, without a time")
-    if not isinstance(value, str | date) or isinstance(value, datetime):
+    if type(value) is str:
+        if not _DATE.fullmatch(value):
+            raise ValueError("expected a calendar date written YYYY-MM-DD, without a time")
+        return value
+    if isinstance(value, datetime) or not isinstance(value, date):
         raise ValueError("expected a calendar date written YYYY-MM-DD")
     return value
 

@@ -30,11 +30,12 @@ class _Compiled:
     binds: tuple[tuple[str, Processor], ...]
     results: tuple[Processor | None, ...]
 
-    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        converted = dict(values)
-        for name, process in self.binds:
-            converted[name] = process(converted[name])
-        return tuple(converted[name] for name in self.names) if self.positional else converted
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.binds:
+            values = dict(values)
+            for name, process in self.binds:
+                values[name] = process(values[name])
+        return [values[name] for name in self.names] if self.positional else values
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(value if process is None or value is None else process(value)

@@ -7,8 +7,8 @@ the rest go through SQLAlchemy's ``Connection`` as usual.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
@@ -142,11 +142,34 @@ def events_by_client_id(conn: Connection, pairs: Collection[tuple[int, str]]) ->
     return found
 
 
-def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[Row[Any]]:
-    """The component's stored events at or after ``key``, in order."""
-    stmt = (select(events).where(events.c.contract_id == contract_id, events.c.component == component,
-                                 events.c.sort_key >= key).order_by(events.c.sort_key))
-    return list(conn.execute(stmt))
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    sort_key: str
+    type: str
+    day: date
+    created_at: datetime
+    event_id: str | None
+    accepted: bool
+    code: str
+    message: str
+    state_after: str
+    start_after: date | None
+    end_after: date | None
+
+
+_events_from = Prepared(
+    select(*(events.c[f.name] for f in fields(StoredEvent)))
+    .where(events.c.contract_id == bindparam("contract_id"), events.c.component == bindparam("component"),
+           events.c.sort_key >= bindparam("key"))
+    .order_by(events.c.sort_key)
+)
+
+
+def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[StoredEvent]:
+    """The component's stored events at or after ``key``, in order: what a late event replays."""
+    return [StoredEvent(*row) for row in
+            _events_from.rows(conn, {"contract_id": contract_id, "component": component, "key": key})]
 
 
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:

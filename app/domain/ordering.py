@@ -18,4 +18,4 @@ def to_utc(moment: datetime) -> datetime:
 
 
 def sort_key(created_at: datetime, rank: int, day: date, event_type: str) -> str:
-    return f"{created_at:%Y-%m-%dT%H:%M:%S.%f}|{rank:03d}|{day.isoformat()}|{event_type}"
+    return f"{created_at.isoformat(timespec='microseconds')}|{rank:03d}|{day.isoformat()}|{event_type}"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from app.db import queries
 from app.domain.engine import RulesEngine
@@ -94,7 +94,7 @@ class _Batch:
         before = row.timeline
         if late:
             before = queries.timeline_before(self.conn, cid, component, first_key) or self.engine.initial(component)
-        by_key: dict[str, Row[Any] | _New] = {s.sort_key: s for s in stored}
+        by_key: dict[str, queries.StoredEvent | _New] = {s.sort_key: s for s in stored}
         repeats: list[tuple[int, str]] = []
         for item in new:
             if item.key in by_key:
@@ -128,7 +128,7 @@ class _Batch:
     def _trigger_of(self, event_type: str) -> str:
         return self.engine.rulebook.event_types[event_type].trigger
 
-    def _rewrite(self, row: Row[Any], verdict: Verdict, after: ComponentTimeline) -> bool:
+    def _rewrite(self, row: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline) -> bool:
         """Queue an update when re-judging ``row`` changed anything; say whether it did."""
         values = {"accepted": verdict.accepted, "code": verdict.code, "message": verdict.message,
                   "state_after": after.state, "start_after": after.start, "end_after": after.end}

@@ -96,6 +96,7 @@ def test_keys_never_reach_the_logs(keyed: TestClient, capsys: pytest.CaptureFixt
     keyed.get("/contract/1234", headers=bearer(WRITE_KEY))
     keyed.post("/contract/", json=CONTRACT, headers={"X-API-Key": READ_KEY})
     keyed.get("/contract/1234", headers=bearer("wrong-but-secret"))
+    keyed.app.state.access_log.flush()  # type: ignore[attr-defined]
     logged = capsys.readouterr().err
     assert '"status":403' in logged
     for secret in (READ_KEY, WRITE_KEY, "wrong-but-secret"):
