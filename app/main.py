@@ -19,7 +19,7 @@ from app.logging_setup import configure_logging
 from app.observability.access import RequestLogMiddleware
 from app.observability.access_log import AccessLog
 from app.observability.metrics import metrics_endpoint
-from app.runtime import open_runtime
+from app.runtime import open_runtime, settle_garbage_collector
 from app.settings import Settings
 
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
         app.state.runtime = runtime
+        settle_garbage_collector()
         try:
             yield
         finally:
