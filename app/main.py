@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (contracts, events, timelines, rules, health):
+    # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
+    # /contract/{number} is never read as /{number}/events.
+    for module in (events, contracts, timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # The last added runs first: log and time everything, then check the key, then the body size.
