@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import RuntimeDep
+from app.api.deps import RuntimeDep, runtime_of
 from app.api.responses import INVALID_PAYLOAD, error_examples, event_body, http_status, json_response
 from app.api.schemas import EventBatchResult, EventIn, EventResult
 from app.domain.errors import DomainError
@@ -31,13 +31,13 @@ class TooLarge(DomainError):
         INVALID_PAYLOAD,
     ),
 )
-async def post_event(event: EventIn, runtime: RuntimeDep, dry_run: DryRun = False) -> Response:
+async def post_event(event: EventIn, request: Request, dry_run: DryRun = False) -> Response:
     """Judge the event against the rule tables and store it, accepted or rejected.
 
     A rule rejection answers 409 with the table's message and code. An event whose
     ``created_at`` is older than events already stored for its component replays that
     component; ``changed`` lists stored events whose verdict changed."""
-    [outcome] = await runtime.recorder.submit([event], dry_run=dry_run)
+    [outcome] = await runtime_of(request).recorder.submit([event], dry_run=dry_run)
     return json_response(event_body(outcome), http_status(outcome.verdict))
 
 

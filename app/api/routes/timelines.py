@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from app.api.deps import RuntimeDep
+from app.api.deps import RuntimeDep, runtime_of
 from app.api.responses import error_examples, json_response
 from app.api.schemas import ContractNumber, HistoryRead, RecordedEventRead, TimelineRead
 from app.services import timelines
@@ -16,9 +16,9 @@ NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 n
 
 
 @router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
-async def get_timeline(contract_number: ContractNumber, runtime: RuntimeDep) -> Response:
+async def get_timeline(contract_number: ContractNumber, request: Request) -> Response:
     """Start, end and state of each of the contract's components, as stored; reads never replay."""
-    view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number))
+    view = await runtime_of(request).reader.run(partial(timelines.get_timeline, number=contract_number))
     return json_response({"contract_number": view.contract_number, "components": {
         name: {"start": t.start, "end": t.end, "state": t.state} for name, t in view.components.items()}})
 
