@@ -55,8 +55,13 @@ def open_runtime(settings: Settings) -> Runtime:
         raise
     writer = Writer(engines.writer, group_max=settings.group_commit_max)
     writer.start()
-    logger.info("rules %s loaded from %s: %d components, %d event types", rulebook.version,
-                settings.rules_dir, len(rulebook.components), len(rulebook.event_types))
+    logger.info(
+        "rules %s loaded from %s: %d components, %d event types",
+        rulebook.version,
+        settings.rules_dir,
+        len(rulebook.components),
+        len(rulebook.event_types),
+    )
     engine = RulesEngine(rulebook)
     return Runtime(settings, engine, engines, writer, Reader(engines.reader), EventRecorder(engine, writer))
 

@@ -27,9 +27,20 @@ def _envelope(verdict: Verdict) -> dict[str, Any]:
 def event_body(outcome: EventOutcome) -> dict[str, Any]:
     """The ``EventResult`` body of an outcome, as JSON-ready data."""
     return {
-        **_envelope(outcome.verdict), "created_at": outcome.created_at, "duplicate": outcome.duplicate,
-        "changed": [{"type": c.type, "date": c.day, "created_at": c.created_at, "event_id": c.event_id,
-                     "previous": _envelope(c.previous), "current": _envelope(c.current)} for c in outcome.changed],
+        **_envelope(outcome.verdict),
+        "created_at": outcome.created_at,
+        "duplicate": outcome.duplicate,
+        "changed": [
+            {
+                "type": c.type,
+                "date": c.day,
+                "created_at": c.created_at,
+                "event_id": c.event_id,
+                "previous": _envelope(c.previous),
+                "current": _envelope(c.current),
+            }
+            for c in outcome.changed
+        ],
     }
 
 
@@ -42,9 +53,12 @@ def error_examples(*cases: tuple[int, str, str, str]) -> dict[int | str, dict[st
     """OpenAPI ``responses`` entries for error envelopes, one example per case."""
     responses: dict[int | str, dict[str, Any]] = {}
     for status_code, status, code, message in cases:
-        entry = responses.setdefault(status_code, {"model": Envelope, "content": {"application/json": {"examples": {}}}})
+        entry = responses.setdefault(
+            status_code, {"model": Envelope, "content": {"application/json": {"examples": {}}}}
+        )
         entry["content"]["application/json"]["examples"][code] = {
-            "value": {"status": status, "message": message, "code": code}}
+            "value": {"status": status, "message": message, "code": code}
+        }
     return responses
 
 

@@ -31,11 +31,18 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text)]
 # Stored times are naive UTC and are written back without an offset, which RFC 3339's
 # "date-time" does not allow; the schema says what is actually sent.
-UtcDateTime = Annotated[datetime, WithJsonSchema({
-    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
-    "description": "A UTC time written without an offset.", "examples": ["2024-03-03T10:00:00"]})]
-ContractNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
-                                      examples=["1234"])]
+UtcDateTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
+            "description": "A UTC time written without an offset.",
+            "examples": ["2024-03-03T10:00:00"],
+        }
+    ),
+]
+ContractNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["1234"])]
 Name = Annotated[str, Field(min_length=1, max_length=64, examples=["battery_optimization_start"])]
 
 
@@ -56,16 +63,27 @@ class ContractRead(BaseModel):
 
 
 class EventIn(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "type": "battery_optimization_start", "contract_number": "1234", "date": "2024-03-03",
-        "created_at": "2024-03-03T10:00:00"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "battery_optimization_start",
+                    "contract_number": "1234",
+                    "date": "2024-03-03",
+                    "created_at": "2024-03-03T10:00:00",
+                }
+            ]
+        },
+    )
 
     type: Name
     contract_number: ContractNumber
     date: IsoDate
     created_at: IsoDateTime | None = Field(None, description="When the event happened; defaults to receipt time.")
     event_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        None, description="Client-chosen id; an event repeating it is not stored twice.")
+        None, description="Client-chosen id; an event repeating it is not stored twice."
+    )
 
 
 class Envelope(BaseModel):
@@ -87,7 +105,8 @@ class EventResult(Envelope):
     created_at: UtcDateTime | None = Field(None, description="The ordering time used, in UTC.")
     duplicate: bool = Field(False, description="True when this event was already stored; the verdict is repeated.")
     changed: list[ChangedEventRead] = Field(
-        default_factory=list, description="Earlier-recorded events whose verdict this late event changed.")
+        default_factory=list, description="Earlier-recorded events whose verdict this late event changed."
+    )
 
 
 class EventBatchResult(BaseModel):

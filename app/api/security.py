@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 READ, WRITE = "read", "write"
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SCHEMES = {"BearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
-           "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+SCHEMES = {
+    "BearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
 
 
 def _digest(key: bytes) -> bytes:
@@ -108,8 +110,10 @@ class ApiKeyMiddleware:
 
 def envelope_response(description: str) -> dict[str, Any]:
     """An OpenAPI response entry whose body is the error envelope."""
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}},
+    }
 
 
 def document_security(schema: dict[str, Any]) -> None:

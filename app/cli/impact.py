@@ -18,8 +18,12 @@ from app.settings import Settings
 NewRulesOption = Annotated[Path, typer.Option("--rules", show_default=False, help="Folder of the new rule tables.")]
 DatabaseOption = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="DATABASE_URL", show_default=False,
-                 help="Database to read. Default: $DATABASE_URL, or the service's default."),
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        show_default=False,
+        help="Database to read. Default: $DATABASE_URL, or the service's default.",
+    ),
 ]
 ExamplesOption = Annotated[int, typer.Option("--examples", min=0, help="How many changes to show of each kind.")]
 
@@ -64,16 +68,31 @@ def _print(report: ImpactReport, heading: str, verb: str) -> None:
     typer.echo(f"{heading}: {report.contracts} contracts, {report.events} events.")
     typer.echo(f"  {report.verdicts_changed} event verdict(s) {verb}; {report.timelines_changed} timeline(s) {verb}.")
     if report.unknown_components:
-        typer.echo(f"  Components no longer in the tables (left as stored): {', '.join(sorted(report.unknown_components))}.")
+        typer.echo(
+            f"  Components no longer in the tables (left as stored): {', '.join(sorted(report.unknown_components))}."
+        )
     if report.verdict_examples:
         typer.echo("\nEvents whose verdict changes:")
-        typer.echo(text_table(["contract", "type", "date", "created_at", "before", "after"], [
-            [c.contract_number, c.type, c.date.isoformat(), c.created_at.isoformat(), c.before, c.after]
-            for c in report.verdict_examples]))
+        typer.echo(
+            text_table(
+                ["contract", "type", "date", "created_at", "before", "after"],
+                [
+                    [c.contract_number, c.type, c.date.isoformat(), c.created_at.isoformat(), c.before, c.after]
+                    for c in report.verdict_examples
+                ],
+            )
+        )
     if report.timeline_examples:
         typer.echo("\nTimelines that change:")
-        typer.echo(text_table(["contract", "component", "before", "after"], [
-            [c.contract_number, c.component, _timeline(c.before), _timeline(c.after)] for c in report.timeline_examples]))
+        typer.echo(
+            text_table(
+                ["contract", "component", "before", "after"],
+                [
+                    [c.contract_number, c.component, _timeline(c.before), _timeline(c.after)]
+                    for c in report.timeline_examples
+                ],
+            )
+        )
 
 
 def _timeline(t: ComponentTimeline) -> str:

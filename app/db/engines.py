@@ -48,8 +48,7 @@ def create_engines(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engines:
 
 
 def _sqlite_engine(url: str, synchronous: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False,
-                                              "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

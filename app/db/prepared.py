@@ -38,8 +38,10 @@ class _Compiled:
         return [values[name] for name in self.names] if self.positional else values
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(value if process is None or value is None else process(value)
-                     for process, value in zip(self.results, raw, strict=True))
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self.results, raw, strict=True)
+        )
 
 
 class Prepared:

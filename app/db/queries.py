@@ -27,28 +27,45 @@ class ComponentRow:
 
 # --- contracts ---------------------------------------------------------------------------------
 
+
 def lock_contracts(conn: Connection, numbers: Collection[str]) -> dict[str, int]:
     """Ids of the contracts that exist, locked for this transaction in a fixed order (no deadlocks)."""
     if not numbers:
         return {}
-    stmt = (select(contracts.c.number, contracts.c.id).where(contracts.c.number.in_(sorted(numbers)))
-            .order_by(contracts.c.number).with_for_update())
-    return {number: cid for number, cid in conn.execute(stmt)}
+    stmt = (
+        select(contracts.c.number, contracts.c.id)
+        .where(contracts.c.number.in_(sorted(numbers)))
+        .order_by(contracts.c.number)
+        .with_for_update()
+    )
+    return {row.number: row.id for row in conn.execute(stmt)}
 
 
 def contract_by_number(conn: Connection, number: str) -> Row[Any] | None:
     return conn.execute(select(contracts).where(contracts.c.number == number)).first()
 
 
-def insert_contract(conn: Connection, number: str, created_at: Any, components: Sequence[str],
-                    initial_states: Mapping[str, str]) -> int:
-    cid: int = conn.execute(insert(contracts).values(number=number, created_at=created_at)
-                            .returning(contracts.c.id)).scalar_one()
-    conn.execute(insert(cc), [
-        {"contract_id": cid, "component": name, "position": pos, "state": initial_states[name],
-         "start_date": None, "end_date": None, "last_key": None}
-        for pos, name in enumerate(components)
-    ])
+def insert_contract(
+    conn: Connection, number: str, created_at: Any, components: Sequence[str], initial_states: Mapping[str, str]
+) -> int:
+    cid: int = conn.execute(
+        insert(contracts).values(number=number, created_at=created_at).returning(contracts.c.id)
+    ).scalar_one()
+    conn.execute(
+        insert(cc),
+        [
+            {
+                "contract_id": cid,
+                "component": name,
+                "position": pos,
+                "state": initial_states[name],
+                "start_date": None,
+                "end_date": None,
+                "last_key": None,
+            }
+            for pos, name in enumerate(components)
+        ],
+    )
     return cid
 
 
@@ -59,8 +76,10 @@ def delete_contract(conn: Connection, contract_id: int) -> None:
 
 
 def contract_ids(conn: Connection) -> list[tuple[int, str]]:
-    return [(cid, number) for cid, number in conn.execute(select(contracts.c.id, contracts.c.number)
-                                                          .order_by(contracts.c.id))]
+    return [
+        (cid, number)
+        for cid, number in conn.execute(select(contracts.c.id, contracts.c.number).order_by(contracts.c.id))
+    ]
 
 
 # --- components (the projection) ----------------------------------------------------------------
@@ -73,44 +92,57 @@ _lock_contract_with_components = Prepared(
 )
 
 
-def lock_with_components(conn: Connection, numbers: Collection[str]
-                         ) -> tuple[dict[str, int], dict[tuple[int, str], ComponentRow]]:
+def lock_with_components(
+    conn: Connection, numbers: Collection[str]
+) -> tuple[dict[str, int], dict[tuple[int, str], ComponentRow]]:
     """The contracts that exist and their components, each contract locked for this transaction.
 
     Locks are taken in contract-number order, so concurrent writers cannot deadlock."""
     ids: dict[str, int] = {}
     components: dict[tuple[int, str], ComponentRow] = {}
     for number in sorted(numbers):
-        for cid, component, state, start, end, last_key in _lock_contract_with_components.rows(conn, {"number": number}):
+        for cid, component, state, start, end, last_key in _lock_contract_with_components.rows(
+            conn, {"number": number}
+        ):
             ids[number] = cid
             components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
     return ids, components
 
 
 def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
-    stmt = (select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
-            .where(cc.c.contract_id == contract_id).order_by(cc.c.position))
+    stmt = (
+        select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
+        .where(cc.c.contract_id == contract_id)
+        .order_by(cc.c.position)
+    )
     return list(conn.execute(stmt))
 
 
 _timeline_by_number = Prepared(
     select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
     .join(contracts, contracts.c.id == cc.c.contract_id)
-    .where(contracts.c.number == bindparam("number")).order_by(cc.c.position)
+    .where(contracts.c.number == bindparam("number"))
+    .order_by(cc.c.position)
 )
 
 
 def timeline_by_number(conn: Connection, number: str) -> list[tuple[str, ComponentTimeline]]:
     """The contract's components and their timelines in order; empty when there is no such contract."""
-    return [(component, ComponentTimeline(state, start, end))
-            for component, state, start, end in _timeline_by_number.rows(conn, {"number": number})]
+    return [
+        (component, ComponentTimeline(state, start, end))
+        for component, state, start, end in _timeline_by_number.rows(conn, {"number": number})
+    ]
 
 
 _update_component = Prepared(
     update(cc)
     .where(cc.c.contract_id == bindparam("b_contract_id"), cc.c.component == bindparam("b_component"))
-    .values(state=bindparam("state"), start_date=bindparam("start_date"), end_date=bindparam("end_date"),
-            last_key=bindparam("last_key"))
+    .values(
+        state=bindparam("state"),
+        start_date=bindparam("start_date"),
+        end_date=bindparam("end_date"),
+        last_key=bindparam("last_key"),
+    )
 )
 
 
@@ -119,6 +151,7 @@ def update_components(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 # --- the event log ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class StoredVerdict:
@@ -129,8 +162,9 @@ class StoredVerdict:
 
 
 _event_by_client_id = Prepared(
-    select(events.c.accepted, events.c.code, events.c.message, events.c.created_at)
-    .where(events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id"))
+    select(events.c.accepted, events.c.code, events.c.message, events.c.created_at).where(
+        events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id")
+    )
 )
 
 
@@ -160,30 +194,39 @@ class StoredEvent:
 
 _events_from = Prepared(
     select(*(events.c[f.name] for f in fields(StoredEvent)))
-    .where(events.c.contract_id == bindparam("contract_id"), events.c.component == bindparam("component"),
-           events.c.sort_key >= bindparam("key"))
+    .where(
+        events.c.contract_id == bindparam("contract_id"),
+        events.c.component == bindparam("component"),
+        events.c.sort_key >= bindparam("key"),
+    )
     .order_by(events.c.sort_key)
 )
 
 
 def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[StoredEvent]:
     """The component's stored events at or after ``key``, in order: what a late event replays."""
-    return [StoredEvent(*row) for row in
-            _events_from.rows(conn, {"contract_id": contract_id, "component": component, "key": key})]
+    return [
+        StoredEvent(*row)
+        for row in _events_from.rows(conn, {"contract_id": contract_id, "component": component, "key": key})
+    ]
 
 
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:
     """The component's timeline after its last stored event before ``key``, if there is one."""
-    stmt = (select(events.c.state_after, events.c.start_after, events.c.end_after)
-            .where(events.c.contract_id == contract_id, events.c.component == component,
-                   events.c.sort_key < key).order_by(events.c.sort_key.desc()).limit(1))
+    stmt = (
+        select(events.c.state_after, events.c.start_after, events.c.end_after)
+        .where(events.c.contract_id == contract_id, events.c.component == component, events.c.sort_key < key)
+        .order_by(events.c.sort_key.desc())
+        .limit(1)
+    )
     row = conn.execute(stmt).first()
     return None if row is None else ComponentTimeline(row.state_after, row.start_after, row.end_after)
 
 
 def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
-    return list(conn.execute(select(events).where(events.c.contract_id == contract_id)
-                             .order_by(events.c.sort_key, events.c.id)))
+    return list(
+        conn.execute(select(events).where(events.c.contract_id == contract_id).order_by(events.c.sort_key, events.c.id))
+    )
 
 
 _insert_event = Prepared(insert(events).values({c.key: bindparam(c.key) for c in events.columns if c.key != "id"}))
@@ -194,10 +237,17 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 _update_event = Prepared(
-    update(events).where(events.c.id == bindparam("b_id"))
-    .values(accepted=bindparam("accepted"), code=bindparam("code"), message=bindparam("message"),
-            rules_version=bindparam("rules_version"), state_after=bindparam("state_after"),
-            start_after=bindparam("start_after"), end_after=bindparam("end_after"))
+    update(events)
+    .where(events.c.id == bindparam("b_id"))
+    .values(
+        accepted=bindparam("accepted"),
+        code=bindparam("code"),
+        message=bindparam("message"),
+        rules_version=bindparam("rules_version"),
+        state_after=bindparam("state_after"),
+        start_after=bindparam("start_after"),
+        end_after=bindparam("end_after"),
+    )
 )
 
 

@@ -70,8 +70,9 @@ class Writer:
         self._queue.put(_Write(lambda conn, _items: [work(conn)], [None], future, loop, whole=True))
         return await future
 
-    async def run_batch(self, work: Callable[[Connection, Sequence[Item]], Sequence[T]],
-                        items: Sequence[Item]) -> list[T]:
+    async def run_batch(
+        self, work: Callable[[Connection, Sequence[Item]], Sequence[T]], items: Sequence[Item]
+    ) -> list[T]:
         """Run ``work(conn, items)``; queued batches with the same ``work`` run as one call."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[T]] = loop.create_future()
@@ -106,8 +107,11 @@ class Writer:
         try:
             conn = self._connection()
             with conn.begin():
-                results = [result for _, run in itertools.groupby(group, key=lambda w: w.work)
-                           for result in _run_merged(conn, list(run))]
+                results = [
+                    result
+                    for _, run in itertools.groupby(group, key=lambda w: w.work)
+                    for result in _run_merged(conn, list(run))
+                ]
         except Exception as exc:
             if len(group) == 1:
                 return [(None, exc)]

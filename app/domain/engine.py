@@ -108,7 +108,9 @@ class RulesEngine:
     def initial(self, component: str) -> ComponentTimeline:
         return ComponentTimeline(self._lifecycle_of[component].initial)
 
-    def apply(self, component: str, timeline: ComponentTimeline, trigger: str, day: date) -> tuple[Verdict, ComponentTimeline]:
+    def apply(
+        self, component: str, timeline: ComponentTimeline, trigger: str, day: date
+    ) -> tuple[Verdict, ComponentTimeline]:
         """Fire ``trigger`` on a copy of ``timeline``; a rejection leaves the timeline as it was."""
         subject = _Subject(timeline)
         try:

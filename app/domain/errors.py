@@ -43,5 +43,8 @@ def component_not_in_contract(component: str) -> Verdict:
 
 
 def unsupported_event_type(event_type: str, supported: Collection[str]) -> Verdict:
-    return Verdict(False, "unsupported_event_type",
-                   f"Unsupported event type '{event_type}'. Supported types: {', '.join(sorted(supported))}.")
+    return Verdict(
+        False,
+        "unsupported_event_type",
+        f"Unsupported event type '{event_type}'. Supported types: {', '.join(sorted(supported))}.",
+    )

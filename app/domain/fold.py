@@ -31,8 +31,9 @@ class Step:
     after: ComponentTimeline
 
 
-def replay(engine: RulesEngine, component: str, before: ComponentTimeline,
-           moves: Iterable[tuple[str, date]]) -> list[Step]:
+def replay(
+    engine: RulesEngine, component: str, before: ComponentTimeline, moves: Iterable[tuple[str, date]]
+) -> list[Step]:
     """Apply ``(trigger, day)`` moves in order to one component, starting from ``before``."""
     steps, timeline = [], before
     for trigger, day in moves:
@@ -67,6 +68,7 @@ def fold_contract(engine: RulesEngine, components: Sequence[str], events: Sequen
         event, event_type = events[index], rulebook.event_types[events[index].type]
         timeline = result.timelines[event_type.component]
         verdict, result.timelines[event_type.component] = engine.apply(
-            event_type.component, timeline, event_type.trigger, event.day)
+            event_type.component, timeline, event_type.trigger, event.day
+        )
         result.verdicts[index] = verdict
     return result

@@ -54,7 +54,14 @@ class RequestLogMiddleware:
         metrics().observe_request(scope["method"], route, status, seconds)
         if self.access_log.enabled:
             client = scope.get("client")
-            self.access_log.write({
-                "request_id": current_request_id.get(), "method": scope["method"],
-                "path": scope["path"][:MAX_LOGGED_PATH], "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 3), "client": client[0] if client else None})
+            self.access_log.write(
+                {
+                    "request_id": current_request_id.get(),
+                    "method": scope["method"],
+                    "path": scope["path"][:MAX_LOGGED_PATH],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "client": client[0] if client else None,
+                }
+            )

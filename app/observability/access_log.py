@@ -28,8 +28,13 @@ class AccessLog:
         """Queue one line; call from the event loop."""
         if not self.enabled:
             return
-        line = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
-                "logger": "app.access", "message": "request", **fields}
+        line = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "INFO",
+            "logger": "app.access",
+            "message": "request",
+            **fields,
+        }
         self._buffer += orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
         if len(self._buffer) >= self._limit:
             self.flush()

@@ -33,15 +33,28 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self.request_seconds = Histogram(
-            "http_request_duration_seconds", "Time to answer a request, by route template and method.",
-            ["method", "route"], buckets=LATENCY_BUCKETS, registry=registry)
-        self.requests = Counter("http_requests", "Requests answered, by route template, method and status.",
-                                ["method", "route", "status"], registry=registry)
+            "http_request_duration_seconds",
+            "Time to answer a request, by route template and method.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.requests = Counter(
+            "http_requests",
+            "Requests answered, by route template, method and status.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
         self.events = Counter("events", "Events judged, by verdict and code.", ["verdict", "code"], registry=registry)
-        self.replays = Counter("event_replays", "Late events that made a component's history be replayed.",
-                               registry=registry)
-        self.replay_length = Histogram("event_replay_length", "Stored events re-evaluated by one late event.",
-                                       buckets=REPLAY_BUCKETS, registry=registry)
+        self.replays = Counter(
+            "event_replays", "Late events that made a component's history be replayed.", registry=registry
+        )
+        self.replay_length = Histogram(
+            "event_replay_length",
+            "Stored events re-evaluated by one late event.",
+            buckets=REPLAY_BUCKETS,
+            registry=registry,
+        )
         self._children: dict[tuple[object, ...], MetricWrapperBase] = {}
 
     def _child(self, metric: M, *labels: str) -> M:

@@ -25,21 +25,29 @@ def not_found(number: str) -> NotFound:
     return NotFound(f"Contract {number} not found.", "contract_not_found")
 
 
-def create_contract(conn: Connection, *, engine: RulesEngine, number: str, components: Sequence[str],
-                    created_at: datetime) -> ContractView:
+def create_contract(
+    conn: Connection, *, engine: RulesEngine, number: str, components: Sequence[str], created_at: datetime
+) -> ContractView:
     supported = list(engine.rulebook.components)
     unknown = [c for c in components if c not in engine.rulebook.components]
-    problem = ("Unsupported component(s): " + ", ".join(unknown) if unknown
-               else "A contract needs at least one component" if not components
-               else "Components must not repeat" if len(set(components)) != len(components) else None)
+    problem = (
+        "Unsupported component(s): " + ", ".join(unknown)
+        if unknown
+        else "A contract needs at least one component"
+        if not components
+        else "Components must not repeat"
+        if len(set(components)) != len(components)
+        else None
+    )
     if problem:
         raise Invalid(f"{problem}. Supported components: {', '.join(supported)}.", "invalid_components")
     if queries.contract_by_number(conn, number) is not None:
         raise Conflict(f"Contract {number} already exists.", "contract_exists")
     try:
         with conn.begin_nested():
-            queries.insert_contract(conn, number, created_at, components,
-                                    {c: engine.initial(c).state for c in components})
+            queries.insert_contract(
+                conn, number, created_at, components, {c: engine.initial(c).state for c in components}
+            )
     except IntegrityError as exc:  # created by another worker since the check above
         raise Conflict(f"Contract {number} already exists.", "contract_exists") from exc
     return ContractView(number, created_at, list(components))

@@ -51,8 +51,11 @@ class _Batch:
         aliases: list[tuple[int, int]] = []  # (duplicate, original) within this batch
         event_types = self.engine.rulebook.event_types
         ids, components = queries.lock_with_components(self.conn, {c.contract_number for c in commands})
-        client_ids = {(ids[c.contract_number], c.event_id) for c in commands
-                      if c.event_id is not None and c.contract_number in ids}
+        client_ids = {
+            (ids[c.contract_number], c.event_id)
+            for c in commands
+            if c.event_id is not None and c.contract_number in ids
+        }
         stored_by_client_id = queries.events_by_client_id(self.conn, client_ids)
         seen_client_ids: dict[tuple[int, str], int] = {}
         groups: dict[tuple[int, str], list[_New]] = defaultdict(list)
@@ -86,8 +89,9 @@ class _Batch:
             outcomes[duplicate] = EventOutcome(first.verdict, first.created_at, duplicate=True)
         return [o for o in outcomes if o is not None]
 
-    def _apply(self, cid: int, component: str, row: queries.ComponentRow, new: list[_New],
-               outcomes: list[EventOutcome | None]) -> None:
+    def _apply(
+        self, cid: int, component: str, row: queries.ComponentRow, new: list[_New], outcomes: list[EventOutcome | None]
+    ) -> None:
         first_key = new[0].key
         late = row.last_key is not None and first_key <= row.last_key
         stored = queries.events_from(self.conn, cid, component, first_key) if late else []
@@ -107,8 +111,9 @@ class _Batch:
             entry = by_key[key]
             if isinstance(entry, _New):
                 verdict, timeline = self.engine.apply(component, timeline, entry.type.trigger, entry.command.day)
-                judged[key] = outcomes[entry.index] = EventOutcome(verdict, entry.command.created_at,
-                                                                   replayed=len(stored))
+                judged[key] = outcomes[entry.index] = EventOutcome(
+                    verdict, entry.command.created_at, replayed=len(stored)
+                )
                 self.inserts.append(self._row(cid, component, entry, verdict, timeline))
                 continue
             verdict, timeline = self.engine.apply(component, timeline, self._trigger_of(entry.type), entry.day)
@@ -121,30 +126,54 @@ class _Batch:
         first = outcomes[new[0].index]
         if first is not None and not first.duplicate:
             first.changed = changed
-        self.projection.append({"b_contract_id": cid, "b_component": component, "state": timeline.state,
-                                "start_date": timeline.start, "end_date": timeline.end,
-                                "last_key": max(new[-1].key, row.last_key or "")})
+        self.projection.append(
+            {
+                "b_contract_id": cid,
+                "b_component": component,
+                "state": timeline.state,
+                "start_date": timeline.start,
+                "end_date": timeline.end,
+                "last_key": max(new[-1].key, row.last_key or ""),
+            }
+        )
 
     def _trigger_of(self, event_type: str) -> str:
         return self.engine.rulebook.event_types[event_type].trigger
 
     def _rewrite(self, row: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline) -> bool:
         """Queue an update when re-judging ``row`` changed anything; say whether it did."""
-        values = {"accepted": verdict.accepted, "code": verdict.code, "message": verdict.message,
-                  "state_after": after.state, "start_after": after.start, "end_after": after.end}
+        values = {
+            "accepted": verdict.accepted,
+            "code": verdict.code,
+            "message": verdict.message,
+            "state_after": after.state,
+            "start_after": after.start,
+            "end_after": after.end,
+        }
         if all(getattr(row, k) == v for k, v in values.items()):
             return False
         self.updates.append({"b_id": row.id, "rules_version": self.version, **values})
         return True
 
-    def _row(self, cid: int, component: str, item: _New, verdict: Verdict,
-             after: ComponentTimeline) -> dict[str, Any]:
+    def _row(self, cid: int, component: str, item: _New, verdict: Verdict, after: ComponentTimeline) -> dict[str, Any]:
         c = item.command
-        return {"contract_id": cid, "component": component, "type": c.type, "day": c.day,
-                "created_at": c.created_at, "sort_key": item.key, "event_id": c.event_id,
-                "received_at": c.received_at, "accepted": verdict.accepted, "code": verdict.code,
-                "message": verdict.message, "rules_version": self.version, "state_after": after.state,
-                "start_after": after.start, "end_after": after.end}
+        return {
+            "contract_id": cid,
+            "component": component,
+            "type": c.type,
+            "day": c.day,
+            "created_at": c.created_at,
+            "sort_key": item.key,
+            "event_id": c.event_id,
+            "received_at": c.received_at,
+            "accepted": verdict.accepted,
+            "code": verdict.code,
+            "message": verdict.message,
+            "rules_version": self.version,
+            "state_after": after.state,
+            "start_after": after.start,
+            "end_after": after.end,
+        }
 
 
 def _repeat(stored: queries.StoredVerdict) -> EventOutcome:

@@ -29,9 +29,14 @@ def to_commands(events: Sequence[EventLike], received_at: datetime) -> list[Even
     """Commands in UTC. An event without ``created_at`` gets the receipt time plus its position
     in microseconds, so events of one request without times keep their order."""
     return [
-        EventCommand(e.type, e.contract_number, e.date,
-                     to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i),
-                     received_at, e.event_id)
+        EventCommand(
+            e.type,
+            e.contract_number,
+            e.date,
+            to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i),
+            received_at,
+            e.event_id,
+        )
         for i, e in enumerate(events)
     ]
 

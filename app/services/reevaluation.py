@@ -60,8 +60,13 @@ def assess(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> Impa
 
 def reevaluate(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
     report = _run(conn, engine, examples=examples, write=True)
-    logger.warning("re-evaluated %d contracts under rules %s: %d verdicts and %d timelines changed",
-                   report.contracts, engine.rulebook.version, report.verdicts_changed, report.timelines_changed)
+    logger.warning(
+        "re-evaluated %d contracts under rules %s: %d verdicts and %d timelines changed",
+        report.contracts,
+        engine.rulebook.version,
+        report.verdicts_changed,
+        report.timelines_changed,
+    )
     return report
 
 
@@ -69,8 +74,10 @@ def _run(conn: Connection, engine: RulesEngine, *, examples: int, write: bool) -
     report = ImpactReport()
     for contract_id, number in queries.contract_ids(conn):
         report.contracts += 1
-        stored = {r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
-                  for r in queries.timeline_rows(conn, contract_id)}
+        stored = {
+            r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+            for r in queries.timeline_rows(conn, contract_id)
+        }
         by_component: dict[str, list[Row[Any]]] = defaultdict(list)
         for row in queries.contract_events(conn, contract_id):
             by_component[row.component].append(row)
@@ -79,22 +86,34 @@ def _run(conn: Connection, engine: RulesEngine, *, examples: int, write: bool) -
             if component not in engine.rulebook.components:
                 report.unknown_components.add(component)
                 continue
-            after, updates = _judge(engine, component, by_component.get(component, []), number, report, examples)
+            after, updates = _judge(
+                engine, component, by_component.get(component, []), number=number, report=report, examples=examples
+            )
             if after != before:
                 report.timelines_changed += 1
                 if len(report.timeline_examples) < examples:
                     report.timeline_examples.append(TimelineChange(number, component, before, after))
             if write:
                 queries.update_events(conn, updates)
-                queries.update_components(conn, [{
-                    "b_contract_id": contract_id, "b_component": component, "state": after.state,
-                    "start_date": after.start, "end_date": after.end,
-                    "last_key": by_component[component][-1].sort_key if by_component.get(component) else None}])
+                queries.update_components(
+                    conn,
+                    [
+                        {
+                            "b_contract_id": contract_id,
+                            "b_component": component,
+                            "state": after.state,
+                            "start_date": after.start,
+                            "end_date": after.end,
+                            "last_key": by_component[component][-1].sort_key if by_component.get(component) else None,
+                        }
+                    ],
+                )
     return report
 
 
-def _judge(engine: RulesEngine, component: str, rows: list[Row[Any]], number: str, report: ImpactReport,
-           examples: int) -> tuple[ComponentTimeline, list[dict[str, Any]]]:
+def _judge(
+    engine: RulesEngine, component: str, rows: list[Row[Any]], *, number: str, report: ImpactReport, examples: int
+) -> tuple[ComponentTimeline, list[dict[str, Any]]]:
     rulebook = engine.rulebook
     timeline, updates = engine.initial(component), []
     for row in rows:
@@ -107,12 +126,21 @@ def _judge(engine: RulesEngine, component: str, rows: list[Row[Any]], number: st
         if verdict.code != row.code:
             report.verdicts_changed += 1
             if len(report.verdict_examples) < examples:
-                report.verdict_examples.append(VerdictChange(number, row.type, row.day, row.created_at,
-                                                             row.code, verdict.code))
+                report.verdict_examples.append(
+                    VerdictChange(number, row.type, row.day, row.created_at, row.code, verdict.code)
+                )
         updates.append(_update(row, verdict, timeline, rulebook.version))
     return timeline, updates
 
 
 def _update(row: Row[Any], verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
-    return {"b_id": row.id, "accepted": verdict.accepted, "code": verdict.code, "message": verdict.message,
-            "rules_version": version, "state_after": after.state, "start_after": after.start, "end_after": after.end}
+    return {
+        "b_id": row.id,
+        "accepted": verdict.accepted,
+        "code": verdict.code,
+        "message": verdict.message,
+        "rules_version": version,
+        "state_after": after.state,
+        "start_after": after.start,
+        "end_after": after.end,
+    }

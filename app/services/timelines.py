@@ -44,6 +44,18 @@ def get_history(conn: Connection, *, number: str) -> list[RecordedEvent]:
     row = queries.contract_by_number(conn, number)
     if row is None:
         raise not_found(number)
-    return [RecordedEvent(e.type, e.component, e.day, e.created_at, e.received_at, e.event_id,
-                          "accepted" if e.accepted else "rejected", e.code, e.message, e.rules_version)
-            for e in queries.contract_events(conn, row.id)]
+    return [
+        RecordedEvent(
+            e.type,
+            e.component,
+            e.day,
+            e.created_at,
+            e.received_at,
+            e.event_id,
+            "accepted" if e.accepted else "rejected",
+            e.code,
+            e.message,
+            e.rules_version,
+        )
+        for e in queries.contract_events(conn, row.id)
+    ]

@@ -4,11 +4,16 @@ from tests.conftest import ALL_COMPONENTS, make_contract
 
 
 def test_create_read_delete(client: TestClient) -> None:
-    created = client.post("/contract/", json={"contract_number": "A-1.b_2", "components": ["energy_supply"],
-                                               "created_at": "2024-01-01T01:00:00+01:00"})
+    created = client.post(
+        "/contract/",
+        json={"contract_number": "A-1.b_2", "components": ["energy_supply"], "created_at": "2024-01-01T01:00:00+01:00"},
+    )
     assert created.status_code == 201
-    assert created.json() == {"contract_number": "A-1.b_2", "created_at": "2024-01-01T00:00:00",
-                              "components": ["energy_supply"]}
+    assert created.json() == {
+        "contract_number": "A-1.b_2",
+        "created_at": "2024-01-01T00:00:00",
+        "components": ["energy_supply"],
+    }
     assert client.get("/contract/A-1.b_2").json()["components"] == ["energy_supply"]
     deleted = client.delete("/contract/A-1.b_2")
     assert deleted.status_code == 200
@@ -25,8 +30,7 @@ def test_duplicate_number_is_409(client: TestClient) -> None:
     make_contract(client)
     response = client.post("/contract/", json={"contract_number": "1234", "components": ["energy_supply"]})
     assert response.status_code == 409
-    assert response.json() == {"status": "error", "message": "Contract 1234 already exists.",
-                               "code": "contract_exists"}
+    assert response.json() == {"status": "error", "message": "Contract 1234 already exists.", "code": "contract_exists"}
     assert client.get("/contract/1234").json()["components"] == ALL_COMPONENTS
 
 
@@ -50,8 +54,11 @@ def test_bad_contract_numbers_are_422(client: TestClient) -> None:
 def test_unknown_contract_is_404(client: TestClient) -> None:
     for response in (client.get("/contract/9999"), client.delete("/contract/9999")):
         assert response.status_code == 404
-        assert response.json() == {"status": "error", "message": "Contract 9999 not found.",
-                                   "code": "contract_not_found"}
+        assert response.json() == {
+            "status": "error",
+            "message": "Contract 9999 not found.",
+            "code": "contract_not_found",
+        }
 
 
 def test_delete_removes_events_and_timeline(client: TestClient) -> None:

@@ -18,7 +18,8 @@ def event(kind: str, day: str, created_at: str | None = None, number: str = "123
 
 
 def history(client: TestClient, number: str = "1234") -> list[dict[str, Any]]:
-    return client.get(f"/{number}/events").json()["events"]
+    events: list[dict[str, Any]] = client.get(f"/{number}/events").json()["events"]
+    return events
 
 
 def test_accepted_event_answers_the_challenge_envelope(client: TestClient) -> None:
@@ -28,7 +29,10 @@ def test_accepted_event_answers_the_challenge_envelope(client: TestClient) -> No
     body = response.json()
     assert (body["status"], body["message"], body["code"]) == ("accepted", "Event processed successfully.", "accepted")
     assert client.get("/1234/contract_timeline").json()["components"]["battery_optimization"] == {
-        "start": "2024-03-03", "end": None, "state": "started"}
+        "start": "2024-03-03",
+        "end": None,
+        "state": "started",
+    }
 
 
 def test_unknown_contract(client: TestClient) -> None:
@@ -36,7 +40,10 @@ def test_unknown_contract(client: TestClient) -> None:
     assert response.status_code == 404
     body = response.json()
     assert {k: body[k] for k in REJECTION_KEYS} == {
-        "status": "rejected", "message": "Contract 9999 not found.", "code": "contract_not_found"}
+        "status": "rejected",
+        "message": "Contract 9999 not found.",
+        "code": "contract_not_found",
+    }
 
 
 def test_rule_rejection_is_409_with_table_message_and_stored(client: TestClient) -> None:
@@ -48,7 +55,10 @@ def test_rule_rejection_is_409_with_table_message_and_stored(client: TestClient)
     assert response.json()["code"] == "end_before_start"
     assert [e["code"] for e in history(client)] == ["accepted", "end_before_start"]
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
-        "start": "2024-12-01", "end": None, "state": "started"}
+        "start": "2024-12-01",
+        "end": None,
+        "state": "started",
+    }
 
 
 def test_component_not_in_contract(client: TestClient) -> None:
@@ -68,18 +78,21 @@ def test_unsupported_type_lists_supported_types(client: TestClient) -> None:
     assert history(client) == []
 
 
-@pytest.mark.parametrize("body", [
-    event("supply_energy_start", "2024-02-30"),
-    event("supply_energy_start", "2024-02-03T00:00:00"),
-    event("supply_energy_start", "20240203"),
-    event("supply_energy_start", "2024-01-01", created_at="yesterday"),
-    event("supply_energy_start", "2024-01-01", unexpected=1),
-    {"type": "supply_energy_start", "contract_number": "1234"},
-    {"type": 5, "contract_number": "1234", "date": "2024-01-01"},
-    event("supply_energy_start", "2024-01-01", event_id=""),
-    [],
-    "text",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        event("supply_energy_start", "2024-02-30"),
+        event("supply_energy_start", "2024-02-03T00:00:00"),
+        event("supply_energy_start", "20240203"),
+        event("supply_energy_start", "2024-01-01", created_at="yesterday"),
+        event("supply_energy_start", "2024-01-01", unexpected=1),
+        {"type": "supply_energy_start", "contract_number": "1234"},
+        {"type": 5, "contract_number": "1234", "date": "2024-01-01"},
+        event("supply_energy_start", "2024-01-01", event_id=""),
+        [],
+        "text",
+    ],
+)
 def test_malformed_payloads_are_422_envelopes(client: TestClient, body: Any) -> None:
     make_contract(client)
     response = client.post("/event", json=body)
@@ -125,10 +138,16 @@ def test_late_start_turns_earlier_rejected_end_into_accepted(client: TestClient)
     assert start.status_code == 200
     [changed] = start.json()["changed"]
     assert (changed["type"], changed["previous"]["code"], changed["current"]["code"]) == (
-        "supply_energy_end", "end_without_start", "accepted")
+        "supply_energy_end",
+        "end_without_start",
+        "accepted",
+    )
     assert [e["code"] for e in history(client)] == ["accepted", "accepted"]
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
-        "start": "2024-12-01", "end": "2024-12-31", "state": "ended"}
+        "start": "2024-12-01",
+        "end": "2024-12-31",
+        "state": "ended",
+    }
 
 
 def test_late_end_makes_later_start_a_restart(client: TestClient) -> None:
@@ -139,7 +158,10 @@ def test_late_end_makes_later_start_a_restart(client: TestClient) -> None:
     assert late.status_code == 200
     assert [c["current"]["code"] for c in late.json()["changed"]] == ["restart_after_end"]
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
-        "start": "2024-01-01", "end": "2024-06-01", "state": "ended"}
+        "start": "2024-01-01",
+        "end": "2024-06-01",
+        "state": "ended",
+    }
 
 
 def test_created_at_offsets_are_converted_to_utc(client: TestClient) -> None:
@@ -162,13 +184,21 @@ def test_equal_created_at_applies_start_before_end(client: TestClient) -> None:
 
 def test_batch_results_in_input_order(client: TestClient) -> None:
     make_contract(client)
-    body = [event("supply_energy_end", "2024-12-31"), event("supply_energy_start", "2024-12-01"),
-            event("supply_energy_start", "2024-12-01", number="9999"), event("nope", "2024-01-01")]
+    body = [
+        event("supply_energy_end", "2024-12-31"),
+        event("supply_energy_start", "2024-12-01"),
+        event("supply_energy_start", "2024-12-01", number="9999"),
+        event("nope", "2024-01-01"),
+    ]
     response = client.post("/events", json=body)
     assert response.status_code == 200
     # Without created_at, list position decides the order: the end comes first and has no start.
     assert [r["code"] for r in response.json()["results"]] == [
-        "end_without_start", "accepted", "contract_not_found", "unsupported_event_type"]
+        "end_without_start",
+        "accepted",
+        "contract_not_found",
+        "unsupported_event_type",
+    ]
 
 
 def test_batch_limit_is_413(client: TestClient) -> None:

@@ -28,13 +28,19 @@ _numbers = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def clients(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict[str, TestClient]]:
+def clients(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, TestClient]]:
     """One running app per rule set, each on a database of its own."""
     databases: ScratchDatabases | None = request.getfixturevalue("scratch_databases") if postgres_server() else None
-    urls = {label: databases.create() if databases else f"sqlite:///{tmp_path_factory.mktemp(label) / 'db.sqlite'}"
-            for label in RULE_SETS}
-    apps = {label: TestClient(create_app(Settings(database_url=urls[label], rules_dir=path)))
-            for label, path in RULE_SETS.items()}
+    urls = {
+        label: databases.create() if databases else f"sqlite:///{tmp_path_factory.mktemp(label) / 'db.sqlite'}"
+        for label in RULE_SETS
+    }
+    apps = {
+        label: TestClient(create_app(Settings(database_url=urls[label], rules_dir=path)))
+        for label, path in RULE_SETS.items()
+    }
     for app in apps.values():
         app.__enter__()
     try:
@@ -50,11 +56,22 @@ def clients(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
 @pytest.mark.parametrize(("label", "case"), CASES, ids=[f"{label}/{case.id}" for label, case in CASES])
 def test_generated_case_through_the_api(clients: dict[str, TestClient], label: str, case: Case) -> None:
     client, number = clients[label], f"gen-{next(_numbers)}"
-    assert client.post("/contract/", json={"contract_number": number, "components": [case.component]}).status_code == 201
+    assert (
+        client.post("/contract/", json={"contract_number": number, "components": [case.component]}).status_code == 201
+    )
     moves = [*case.path, case.event]
-    answers = [client.post("/event", json={"type": event_type, "contract_number": number, "date": day.isoformat(),
-                                           "created_at": f"2024-01-01T08:00:{second:02d}"})
-               for second, (event_type, day) in enumerate(moves)]
+    answers = [
+        client.post(
+            "/event",
+            json={
+                "type": event_type,
+                "contract_number": number,
+                "date": day.isoformat(),
+                "created_at": f"2024-01-01T08:00:{second:02d}",
+            },
+        )
+        for second, (event_type, day) in enumerate(moves)
+    ]
 
     *setup, answer = answers
     assert all(a.status_code == 200 for a in setup), [a.json() for a in setup]
@@ -62,8 +79,13 @@ def test_generated_case_through_the_api(clients: dict[str, TestClient], label: s
     assert answer.status_code == (200 if expected.accepted else 409)
     body = answer.json()
     assert (body["status"], body["message"], body["code"]) == (
-        "accepted" if expected.accepted else "rejected", expected.message, expected.code)
+        "accepted" if expected.accepted else "rejected",
+        expected.message,
+        expected.code,
+    )
     timeline = client.get(f"/{number}/contract_timeline").json()["components"][case.component]
-    assert timeline == {"state": expected.state,
-                        "start": expected.start.isoformat() if expected.start else None,
-                        "end": expected.end.isoformat() if expected.end else None}
+    assert timeline == {
+        "state": expected.state,
+        "start": expected.start.isoformat() if expected.start else None,
+        "end": expected.end.isoformat() if expected.end else None,
+    }

@@ -37,9 +37,13 @@ def test_dry_run_answers_without_storing(client: TestClient) -> None:
     make_contract(client)
     client.post("/event", json=event("supply_energy_end", "2024-12-31", "2024-01-02T00:00:00"))
     before = (history(client), client.get("/1234/contract_timeline").json())
-    preview = client.post("/events?dry_run=true", json=[
-        event("supply_energy_start", "2024-12-01", "2024-01-01T00:00:00"),
-        event("supply_energy_end", "2024-11-01", "2024-01-03T00:00:00")])
+    preview = client.post(
+        "/events?dry_run=true",
+        json=[
+            event("supply_energy_start", "2024-12-01", "2024-01-01T00:00:00"),
+            event("supply_energy_end", "2024-11-01", "2024-01-03T00:00:00"),
+        ],
+    )
     assert preview.status_code == 200
     first, second = preview.json()["results"]
     assert first["code"] == "accepted"

@@ -33,8 +33,9 @@ def read_contract(client: httpx.Client, number: str) -> Stored:
     assert timeline.status_code == 200, timeline.text
     events = history.json()["events"]
     keys = [_key(e) for e in events]
-    return Stored({k: e["code"] for k, e in zip(keys, events, strict=True)}, Counter(keys),
-                  timeline.json()["components"])
+    return Stored(
+        {k: e["code"] for k, e in zip(keys, events, strict=True)}, Counter(keys), timeline.json()["components"]
+    )
 
 
 def _key(event: dict[str, Any]) -> EventKey:
@@ -46,7 +47,12 @@ def expected_view(keys: Iterable[EventKey]) -> tuple[dict[EventKey, str], dict[s
     ordered = sorted(set(keys))
     fold = fold_of(ordered)
     codes = {k: v.code for k, v in zip(ordered, fold.verdicts, strict=True) if v is not None}
-    timeline = {name: {"start": t.start.isoformat() if t.start else None,
-                       "end": t.end.isoformat() if t.end else None, "state": t.state}
-                for name, t in fold.timelines.items()}
+    timeline = {
+        name: {
+            "start": t.start.isoformat() if t.start else None,
+            "end": t.end.isoformat() if t.end else None,
+            "state": t.state,
+        }
+        for name, t in fold.timelines.items()
+    }
     return codes, timeline

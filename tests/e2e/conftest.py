@@ -23,8 +23,9 @@ _FIGURES = pytest.StashKey[list[str]]()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
     return report
@@ -54,8 +55,12 @@ def serve(e2e_database: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     servers: list[UvicornServer] = []
 
     def start(workers: int) -> UvicornServer:
-        server = UvicornServer(database_url=e2e_database, rules_dir=RULES, workers=workers,
-                               log_path=tmp_path / f"uvicorn-{len(servers)}.log")
+        server = UvicornServer(
+            database_url=e2e_database,
+            rules_dir=RULES,
+            workers=workers,
+            log_path=tmp_path / f"uvicorn-{len(servers)}.log",
+        )
         servers.append(server)
         server.start()
         return server

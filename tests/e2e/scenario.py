@@ -37,8 +37,12 @@ class Fact:
         return (self.type, self.day, self.created_at)
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": self.type, "contract_number": self.number, "date": self.day.isoformat(),
-                                "created_at": self.created_at.isoformat()}
+        body: dict[str, Any] = {
+            "type": self.type,
+            "contract_number": self.number,
+            "date": self.day.isoformat(),
+            "created_at": self.created_at.isoformat(),
+        }
         if self.event_id is not None:
             body["event_id"] = self.event_id
         return body
@@ -52,9 +56,13 @@ def make_facts(rng: random.Random, numbers: Sequence[str], per_contract: int) ->
         for _ in range(per_contract * 10):
             if len(seen) == per_contract:
                 break
-            fact = Fact(number, rng.choice(TYPES), BASE_DAY + timedelta(days=rng.randrange(90)),
-                        BASE_TIME + timedelta(minutes=rng.randrange(per_contract * 2)),
-                        f"{number}-{len(seen)}" if rng.random() < 0.5 else None)
+            fact = Fact(
+                number,
+                rng.choice(TYPES),
+                BASE_DAY + timedelta(days=rng.randrange(90)),
+                BASE_TIME + timedelta(minutes=rng.randrange(per_contract * 2)),
+                f"{number}-{len(seen)}" if rng.random() < 0.5 else None,
+            )
             if fact.key not in seen:
                 seen.add(fact.key)
                 facts.append(fact)
@@ -73,7 +81,7 @@ def requests_of(rng: random.Random, sent: Sequence[Fact], max_batch: int) -> lis
     requests, at = [], 0
     while at < len(sent):
         size = 1 if rng.random() < 0.5 else rng.randint(2, max_batch)
-        requests.append(list(sent[at:at + size]))
+        requests.append(list(sent[at : at + size]))
         at += size
     return requests
 

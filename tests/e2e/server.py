@@ -40,15 +40,38 @@ class UvicornServer:
     def start(self) -> None:
         """Start the server and return once /health answers and every worker has started."""
         # Readiness is read from the startup lines that uvicorn logs at INFO; no API keys: open service.
-        env = {**os.environ, "DATABASE_URL": self.database_url, "RULES_DIR": str(self.rules_dir),
-               "LOG_LEVEL": "INFO", "API_KEYS": ""}
-        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(self.workers), "--no-access-log"]
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "RULES_DIR": str(self.rules_dir),
+            "LOG_LEVEL": "INFO",
+            "API_KEYS": "",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+        ]
         with self.log_path.open("ab") as log:
             log.write(f"--- {' '.join(command[1:])}\n".encode())
             log.flush()
-            self._process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+            self._process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 WORKERS, THREADS, CONTRACTS, EVENTS_PER_CONTRACT, REDELIVERED_SHARE, MAX_BATCH = 4, 8, 5, 150, 0.2, 8
 
 
-def test_concurrent_clients_end_with_the_created_at_fold(serve: ServerFactory, seed: int,
-                                                         figures: Callable[[str], None]) -> None:
+def test_concurrent_clients_end_with_the_created_at_fold(
+    serve: ServerFactory, seed: int, figures: Callable[[str], None]
+) -> None:
     rng = random.Random(seed)
     server = serve(WORKERS)
     numbers = [f"cc-{i}" for i in range(CONTRACTS)]
@@ -47,10 +48,12 @@ def test_concurrent_clients_end_with_the_created_at_fold(serve: ServerFactory, s
     duration = time.monotonic() - started
 
     server_errors = [a for a in answers if a.status is None or a.status >= 500]
-    other_statuses = Counter(a.status for a in answers if a.status is not None and a.status < 500
-                             and not a.acknowledged)
-    first_answers = Counter((f.number, f.key) for a in answers for f, r in zip(a.facts, a.results, strict=False)
-                            if not r["duplicate"])
+    other_statuses = Counter(
+        a.status for a in answers if a.status is not None and a.status < 500 and not a.acknowledged
+    )
+    first_answers = Counter(
+        (f.number, f.key) for a in answers for f, r in zip(a.facts, a.results, strict=False) if not r["duplicate"]
+    )
     with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
         stored = {number: read_contract(client, number) for number in numbers}
     lost = twice = wrong_verdicts = 0
@@ -64,11 +67,13 @@ def test_concurrent_clients_end_with_the_created_at_fold(serve: ServerFactory, s
         if view.timeline != timeline:
             wrong_timelines.append((number, view.timeline, timeline))
     stored_total = sum(view.copies.total() for view in stored.values())
-    figures(f"seed={seed} workers={WORKERS} threads={THREADS} requests={len(requests)} "
-            f"deliveries={len(sent)} distinct_events={len(facts)} stored={stored_total} "
-            f"5xx_or_no_answer={len(server_errors)} lost={lost} stored_twice={twice} "
-            f"wrong_verdicts={wrong_verdicts} wrong_timelines={len(wrong_timelines)} duration={duration:.1f}s "
-            f"({len(sent) / duration:.0f} events/s)")
+    figures(
+        f"seed={seed} workers={WORKERS} threads={THREADS} requests={len(requests)} "
+        f"deliveries={len(sent)} distinct_events={len(facts)} stored={stored_total} "
+        f"5xx_or_no_answer={len(server_errors)} lost={lost} stored_twice={twice} "
+        f"wrong_verdicts={wrong_verdicts} wrong_timelines={len(wrong_timelines)} duration={duration:.1f}s "
+        f"({len(sent) / duration:.0f} events/s)"
+    )
 
     assert not server_errors, f"seed {seed}: {[(a.status, a.results) for a in server_errors[:5]]}"
     assert not other_statuses, f"seed {seed}: unexpected statuses {other_statuses}"

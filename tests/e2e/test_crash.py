@@ -29,8 +29,7 @@ KILL_AFTER_SECONDS = (0.3, 2.5)
 RETRY_BATCH = 50
 
 
-def test_acknowledged_events_survive_a_crash(serve: ServerFactory, seed: int,
-                                             figures: Callable[[str], None]) -> None:
+def test_acknowledged_events_survive_a_crash(serve: ServerFactory, seed: int, figures: Callable[[str], None]) -> None:
     rng = random.Random(seed)
     server = serve(WORKERS)
     numbers = [f"crash-{i}" for i in range(CONTRACTS)]
@@ -59,10 +58,12 @@ def test_acknowledged_events_survive_a_crash(serve: ServerFactory, seed: int,
     twice = sum(view.stored_twice for view in stored.values())
     unsent = found - sent
     mismatched = _not_the_fold(stored)
-    figures(f"seed={seed} workers={WORKERS} threads={THREADS} kill_after={kill_after:.2f}s "
-            f"requests_sent={len(answers)}/{len(requests)} events_sent={len(sent)} acknowledged={len(acknowledged)} "
-            f"unanswered_requests={len(unanswered)} found_after_restart={len(found)} lost={len(lost)} "
-            f"stored_twice={twice} not_the_fold={len(mismatched)} duration={duration:.1f}s")
+    figures(
+        f"seed={seed} workers={WORKERS} threads={THREADS} kill_after={kill_after:.2f}s "
+        f"requests_sent={len(answers)}/{len(requests)} events_sent={len(sent)} acknowledged={len(acknowledged)} "
+        f"unanswered_requests={len(unanswered)} found_after_restart={len(found)} lost={len(lost)} "
+        f"stored_twice={twice} not_the_fold={len(mismatched)} duration={duration:.1f}s"
+    )
 
     assert not [a for a in answers if a.status is not None and not a.acknowledged], f"seed {seed}"
     assert not lost, f"seed {seed}: acknowledged but not stored: {sorted(lost)[:5]}"
@@ -99,5 +100,5 @@ def _not_the_fold(stored: dict[str, Stored]) -> list[str]:
 def _redeliver(base_url: str, facts: list[Fact]) -> None:
     with httpx.Client(base_url=base_url, timeout=60.0) as client:
         for at in range(0, len(facts), RETRY_BATCH):
-            response = client.post("/events", json=[f.body() for f in facts[at:at + RETRY_BATCH]])
+            response = client.post("/events", json=[f.body() for f in facts[at : at + RETRY_BATCH]])
             assert response.status_code == 200, response.text

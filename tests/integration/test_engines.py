@@ -11,12 +11,15 @@ from app.settings import Settings
 from tests.conftest import RULES
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgresql://user@host:5432/db", "postgresql+psycopg://user@host:5432/db"),
-    ("postgres://user:s%40cret@host/db", "postgresql+psycopg://user:s%40cret@host/db"),
-    ("postgresql+psycopg://user@host/db", "postgresql+psycopg://user@host/db"),
-    ("sqlite:///./contracts.db", "sqlite:///./contracts.db"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://user@host:5432/db", "postgresql+psycopg://user@host:5432/db"),
+        ("postgres://user:s%40cret@host/db", "postgresql+psycopg://user:s%40cret@host/db"),
+        ("postgresql+psycopg://user@host/db", "postgresql+psycopg://user@host/db"),
+        ("sqlite:///./contracts.db", "sqlite:///./contracts.db"),
+    ],
+)
 def test_normalise_url_picks_the_shipped_drivers(given: str, expected: str) -> None:
     assert normalise_url(given) == expected
 
@@ -30,13 +33,16 @@ def test_a_plain_url_connects_through_the_shipped_driver(engines: Engines) -> No
 
 def _pragmas(engine: Engine) -> dict[str, object]:
     with engine.connect() as connection:
-        return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
-                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+        return {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+            for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+        }
 
 
 @pytest.mark.parametrize(("environment", "synchronous"), [(None, 1), ("NORMAL", 1), ("FULL", 2)])
-def test_sqlite_connections_carry_the_pragmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              environment: str | None, synchronous: int) -> None:
+def test_sqlite_connections_carry_the_pragmas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: str | None, synchronous: int
+) -> None:
     """WAL, a busy timeout, foreign keys, and ``SQLITE_SYNCHRONOUS`` (NORMAL=1, FULL=2) on both engines."""
     if environment is None:
         monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
@@ -45,7 +51,11 @@ def test_sqlite_connections_carry_the_pragmas(tmp_path: Path, monkeypatch: pytes
     runtime = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}", rules_dir=RULES))
     try:
         for engine in (runtime.engines.writer, runtime.engines.reader):
-            assert _pragmas(engine) == {"journal_mode": "wal", "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
-                                        "foreign_keys": 1, "synchronous": synchronous}
+            assert _pragmas(engine) == {
+                "journal_mode": "wal",
+                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                "foreign_keys": 1,
+                "synchronous": synchronous,
+            }
     finally:
         runtime.close()

@@ -63,8 +63,9 @@ def test_a_lost_collation_is_a_schema_difference(own_postgres_database: str) -> 
     assert [(d[0][0], d[0][2], d[0][3]) for d in differences] == [("modify_type", "events", "sort_key")]
 
 
-def test_postgres_start_up_refuses_an_unmigrated_database(scratch_databases: ScratchDatabases,
-                                                           empty_database_url: str) -> None:
+def test_postgres_start_up_refuses_an_unmigrated_database(
+    scratch_databases: ScratchDatabases, empty_database_url: str
+) -> None:
     settings = Settings(database_url=empty_database_url, rules_dir=RULES)
     with pytest.raises(SchemaNotAtHead, match=r"revision no schema, .*Run `alembic upgrade head`"):
         open_runtime(settings)
@@ -72,8 +73,15 @@ def test_postgres_start_up_refuses_an_unmigrated_database(scratch_databases: Scr
 
 def test_alembic_command_line_migrates_the_database_in_database_url(empty_database_url: str) -> None:
     """The operator's step: ``alembic upgrade head`` with DATABASE_URL set; the service starts after it."""
-    done = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "DATABASE_URL": empty_database_url}, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": empty_database_url},
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "Running upgrade  -> 0001" in done.stderr
     runtime = open_runtime(Settings(database_url=empty_database_url, rules_dir=RULES))

@@ -49,10 +49,23 @@ KEY_TYPES = ["b_start", "B-start", "a.start", "a_start", "A_start", "ab_start", 
 
 
 def _event_row(contract_id: int, key: str, event_type: str) -> dict[str, Any]:
-    return {"contract_id": contract_id, "component": "energy_supply", "type": event_type, "day": date(2024, 1, 1),
-            "created_at": CREATED, "sort_key": key, "event_id": None, "received_at": CREATED, "accepted": True,
-            "code": "accepted", "message": "ok", "rules_version": "v", "state_after": "started",
-            "start_after": None, "end_after": None}
+    return {
+        "contract_id": contract_id,
+        "component": "energy_supply",
+        "type": event_type,
+        "day": date(2024, 1, 1),
+        "created_at": CREATED,
+        "sort_key": key,
+        "event_id": None,
+        "received_at": CREATED,
+        "accepted": True,
+        "code": "accepted",
+        "message": "ok",
+        "rules_version": "v",
+        "state_after": "started",
+        "start_after": None,
+        "end_after": None,
+    }
 
 
 def test_ordering_keys_sort_byte_wise(postgres_engines: Engines) -> None:
@@ -66,7 +79,10 @@ def test_ordering_keys_sort_byte_wise(postgres_engines: Engines) -> None:
         assert [row.sort_key for row in queries.contract_events(connection, cid)] == sorted(keys)
         first = min(keys)
         assert [row.sort_key for row in queries.events_from(connection, cid, "energy_supply", first)] == sorted(keys)
-        collations = connection.execute(text(
-            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
-            "WHERE column_name IN ('sort_key', 'last_key') ORDER BY table_name")).all()
+        collations = connection.execute(
+            text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+                "WHERE column_name IN ('sort_key', 'last_key') ORDER BY table_name"
+            )
+        ).all()
     assert [tuple(row) for row in collations] == [("contract_components", "last_key", "C"), ("events", "sort_key", "C")]

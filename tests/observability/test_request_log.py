@@ -55,7 +55,8 @@ def test_each_request_logs_one_json_line(client: TestClient, capsys: pytest.Capt
         ("POST", "/contract/", "/contract/", 201),
         ("GET", "/contract/1234", "/contract/{contract_number}", 200),
         ("GET", "/nowhere", "unrouted", 404),
-        ("GET", "/metrics", "/metrics", 200)]
+        ("GET", "/metrics", "/metrics", 200),
+    ]
     assert set(lines[1]) >= ACCESS_FIELDS
     assert lines[1]["request_id"] == response.headers["X-Request-ID"] == "req-1"
     assert lines[1]["client"] == "testclient"
@@ -63,9 +64,10 @@ def test_each_request_logs_one_json_line(client: TestClient, capsys: pytest.Capt
     assert "hidden" not in json.dumps(lines)
 
 
-def test_logs_written_while_serving_carry_the_request_id(client: TestClient,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    @client.app.get("/noisy", include_in_schema=False)  # type: ignore[attr-defined]
+def test_logs_written_while_serving_carry_the_request_id(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @client.app.get("/noisy", include_in_schema=False)  # type: ignore[attr-defined, untyped-decorator]
     def noisy() -> dict[str, str]:
         logging.getLogger("app.noisy").warning("something odd")
         return {}
@@ -82,8 +84,9 @@ def test_uvicorn_access_log_is_silenced(client: TestClient) -> None:
     assert client.app.state.access_log.enabled  # type: ignore[attr-defined]
 
 
-def test_buffered_lines_are_written_when_the_service_stops(settings: Settings,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_buffered_lines_are_written_when_the_service_stops(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     with TestClient(create_app(settings)) as served:
         capsys.readouterr()
         served.get("/health")
@@ -109,7 +112,12 @@ def test_formatter_writes_json_with_extras_and_exceptions() -> None:
     finally:
         current_request_id.reset(token)
     assert (line["level"], line["logger"], line["message"], line["status"], line["request_id"]) == (
-        "ERROR", "app.x", "failed once", 503, "rid-9")
+        "ERROR",
+        "app.x",
+        "failed once",
+        503,
+        "rid-9",
+    )
     assert "ValueError: bad" in line["exc"]
     assert line["ts"].endswith("+00:00")
 

@@ -9,6 +9,7 @@ the same app; ``MAX_EXAMPLES`` keeps the whole module around a minute on a 2-cor
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -29,12 +30,13 @@ AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
 # schema-valid request may name one the tables do not know, and is then refused with a 422 and
 # a specific code. So 422 counts as an answer to valid data, and ``passes_request_validation``
 # below still insists that valid data is never refused as ``invalid_payload``.
-CONFIG = Config.from_dict({"checks": {"positive_data_acceptance": {
-    "expected-statuses": ["2xx", "401", "403", "404", "409", "413", "422"]}}})
+CONFIG = Config.from_dict(
+    {"checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "413", "422"]}}}
+)
 
 
 @schemathesis.check
-def passes_request_validation(_: CheckContext, response: Response, case: schemathesis.Case) -> bool | None:
+def passes_request_validation(_: CheckContext, response: Response, case: schemathesis.Case[Any]) -> bool | None:
     """Data the schema calls valid gets past the app's own request validation."""
     if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 422:
         return None
@@ -61,9 +63,10 @@ def api_schema(api_app: FastAPI) -> schemathesis.BaseSchema:
 
 
 def ensure_contract(app: FastAPI) -> None:
-    with asgi.get_client(app) as session:
-        created = session.post("/contract/", json={"contract_number": "1234", "components": ALL_COMPONENTS},
-                               headers=AUTH)
+    with asgi.get_client(app) as session:  # type: ignore[arg-type]
+        created = session.post(
+            "/contract/", json={"contract_number": "1234", "components": ALL_COMPONENTS}, headers=AUTH
+        )
     assert created.status_code in (201, 409), created.text
 
 
@@ -71,10 +74,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                            HealthCheck.filter_too_much])
-def test_api_conforms_to_its_schema(case: schemathesis.Case, api_app: FastAPI) -> None:
+@hypothesis_settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_conforms_to_its_schema(case: schemathesis.Case[Any], api_app: FastAPI) -> None:
     response = case.call_and_validate(headers=AUTH, additional_checks=[passes_request_validation])
     if case.method == "DELETE" and response.status_code == 200:
         ensure_contract(api_app)

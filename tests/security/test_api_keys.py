@@ -28,8 +28,17 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.mark.parametrize("headers", [{}, bearer("nope"), {"X-API-Key": "nope"}, {"Authorization": WRITE_KEY},
-                                     {"Authorization": f"Basic {WRITE_KEY}"}, bearer("")])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        bearer("nope"),
+        {"X-API-Key": "nope"},
+        {"Authorization": WRITE_KEY},
+        {"Authorization": f"Basic {WRITE_KEY}"},
+        bearer(""),
+    ],
+)
 def test_missing_or_wrong_key_is_401_envelope(keyed: TestClient, headers: dict[str, str]) -> None:
     response = keyed.get("/contract/1234", headers=headers)
     assert response.status_code == 401
@@ -42,8 +51,9 @@ def test_unknown_paths_are_refused_before_routing(keyed: TestClient) -> None:
     assert keyed.get("/no/such/path", headers=bearer(READ_KEY)).status_code == 404
 
 
-@pytest.mark.parametrize("headers", [bearer(READ_KEY), {"X-API-Key": READ_KEY},
-                                     {"authorization": f"bearer {READ_KEY}"}])
+@pytest.mark.parametrize(
+    "headers", [bearer(READ_KEY), {"X-API-Key": READ_KEY}, {"authorization": f"bearer {READ_KEY}"}]
+)
 def test_read_key_reads(keyed: TestClient, headers: dict[str, str]) -> None:
     assert keyed.post("/contract/", json=CONTRACT, headers=bearer(WRITE_KEY)).status_code == 201
     response = keyed.get("/contract/1234", headers=headers)
@@ -52,8 +62,10 @@ def test_read_key_reads(keyed: TestClient, headers: dict[str, str]) -> None:
 
 
 def test_read_key_may_not_write(keyed: TestClient) -> None:
-    for response in (keyed.post("/contract/", json=CONTRACT, headers=bearer(READ_KEY)),
-                     keyed.delete("/contract/1234", headers={"X-API-Key": READ_KEY})):
+    for response in (
+        keyed.post("/contract/", json=CONTRACT, headers=bearer(READ_KEY)),
+        keyed.delete("/contract/1234", headers={"X-API-Key": READ_KEY}),
+    ):
         assert response.status_code == 403
         assert response.json() == {"status": "error", "message": "This API key may only read.", "code": "forbidden"}
     assert keyed.get("/contract/1234", headers=bearer(READ_KEY)).status_code == 404
@@ -85,8 +97,10 @@ def test_openapi_documents_the_schemes_when_keys_are_set(keyed: TestClient) -> N
 
 
 def test_open_service_warns_and_documents_no_scheme(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="app.api.security"), \
-            TestClient(create_app(settings), raise_server_exceptions=False) as open_client:
+    with (
+        caplog.at_level(logging.WARNING, logger="app.api.security"),
+        TestClient(create_app(settings), raise_server_exceptions=False) as open_client,
+    ):
         assert open_client.post("/contract/", json=CONTRACT).status_code == 201
         assert "securitySchemes" not in open_client.get("/openapi.json").json().get("components", {})
     assert any("open to anyone" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

@@ -32,12 +32,15 @@ def contract_body(padding: int) -> bytes:
 
 def chunks(body: bytes, size: int = 500) -> Iterator[bytes]:
     for start in range(0, len(body), size):
-        yield body[start:start + size]
+        yield body[start : start + size]
 
 
 def assert_too_large(response_json: dict[str, str]) -> None:
-    assert response_json == {"status": "error", "message": f"Request body larger than {CAP} bytes.",
-                             "code": "body_too_large"}
+    assert response_json == {
+        "status": "error",
+        "message": f"Request body larger than {CAP} bytes.",
+        "code": "body_too_large",
+    }
 
 
 def test_declared_length_over_the_cap_is_413(capped: TestClient) -> None:
@@ -56,16 +59,18 @@ def test_body_at_the_cap_passes(capped: TestClient) -> None:
 
 
 def test_chunked_body_over_the_cap_is_413(capped: TestClient) -> None:
-    response = capped.post("/contract/", content=chunks(contract_body(3 * CAP)),
-                           headers={"Content-Type": "application/json"})
+    response = capped.post(
+        "/contract/", content=chunks(contract_body(3 * CAP)), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert_too_large(response.json())
     assert capped.get("/contract/1234").status_code == 404
 
 
 def test_chunked_body_under_the_cap_passes(capped: TestClient) -> None:
-    response = capped.post("/contract/", content=chunks(contract_body(CAP // 2)),
-                           headers={"Content-Type": "application/json"})
+    response = capped.post(
+        "/contract/", content=chunks(contract_body(CAP // 2)), headers={"Content-Type": "application/json"}
+    )
     assert response.request.headers.get("Transfer-Encoding") == "chunked"
     assert response.status_code == 201
 
@@ -80,8 +85,16 @@ def test_lists_are_bounded(capped: TestClient) -> None:
     assert response.json()["code"] == "too_many_events"
 
 
-@pytest.mark.parametrize("body", [b"[" * 1500 + b"]" * 1500, b'{"contract_number": "1', b"\xff\xfe", b"null",
-                                  b'{"contract_number": "1234", "components": [], "x": 1}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 1500 + b"]" * 1500,
+        b'{"contract_number": "1',
+        b"\xff\xfe",
+        b"null",
+        b'{"contract_number": "1234", "components": [], "x": 1}',
+    ],
+)
 def test_malformed_json_is_a_4xx_envelope(capped: TestClient, body: bytes) -> None:
     response = capped.post("/contract/", content=body, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500
@@ -91,7 +104,10 @@ def test_malformed_json_is_a_4xx_envelope(capped: TestClient, body: bytes) -> No
 def test_unexpected_errors_carry_no_stack_trace(capped: TestClient) -> None:
     response = capped.get("/boom")
     assert response.status_code == 500
-    assert response.json() == {"status": "error", "message": "Internal error; it has been logged.",
-                               "code": "internal_error"}
+    assert response.json() == {
+        "status": "error",
+        "message": "Internal error; it has been logged.",
+        "code": "internal_error",
+    }
     assert "Traceback" not in response.text
     assert "secret internals" not in response.text

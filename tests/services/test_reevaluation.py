@@ -20,9 +20,11 @@ def _lenient_rules(tmp_path: Path) -> Path:
     shutil.copytree(RULES, target)
     text = (target / "lifecycles.yaml").read_text()
     text = text.replace("      - {trigger: start, source: ended, code: restart_after_end}\n", "")
-    text = text.replace("      - {trigger: start, source: started, dest: started, set: start}\n",
-                        "      - {trigger: start, source: started, dest: started, set: start}\n"
-                        "      - {trigger: start, source: ended, dest: started, set: start}\n")
+    text = text.replace(
+        "      - {trigger: start, source: started, dest: started, set: start}\n",
+        "      - {trigger: start, source: started, dest: started, set: start}\n"
+        "      - {trigger: start, source: ended, dest: started, set: start}\n",
+    )
     text = text.replace("  restart_after_end: A terminated component cannot be restarted.\n", "")
     (target / "lifecycles.yaml").write_text(text)
     return target
@@ -30,9 +32,11 @@ def _lenient_rules(tmp_path: Path) -> Path:
 
 def _seed(client: TestClient) -> None:
     make_contract(client)
-    for body in (event("supply_energy_start", "2024-01-01", "2024-01-01T00:00:00"),
-                 event("supply_energy_end", "2024-02-01", "2024-01-02T00:00:00"),
-                 event("supply_energy_start", "2024-03-01", "2024-01-03T00:00:00")):
+    for body in (
+        event("supply_energy_start", "2024-01-01", "2024-01-01T00:00:00"),
+        event("supply_energy_end", "2024-02-01", "2024-01-02T00:00:00"),
+        event("supply_energy_start", "2024-03-01", "2024-01-03T00:00:00"),
+    ):
         client.post("/event", json=body)
 
 
@@ -67,7 +71,10 @@ def test_reevaluate_writes_new_verdicts_and_version(client: TestClient, settings
     assert [e["code"] for e in history(client)] == ["accepted", "accepted", "accepted"]
     assert {e["rules_version"] for e in history(client)} == {lenient.rulebook.version}
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
-        "start": "2024-03-01", "end": "2024-02-01", "state": "started"}
+        "start": "2024-03-01",
+        "end": "2024-02-01",
+        "state": "started",
+    }
 
 
 def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, tmp_path: Path) -> None:
@@ -83,8 +90,9 @@ def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, 
     assert "1 event verdict(s) would change; 1 timeline(s) would change." in impact.output
     assert "restart_after_end" in impact.output
     assert [e["code"] for e in history(client)][-1] == "restart_after_end"
-    refused = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url],
-                            input="n\n")
+    refused = runner.invoke(
+        cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url], input="n\n"
+    )
     assert refused.exit_code == 1
     assert [e["code"] for e in history(client)][-1] == "restart_after_end"
     done = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url, "--yes"])

@@ -17,15 +17,27 @@ router = APIRouter(prefix="/contract", tags=["contracts"])
 NOT_FOUND = (404, "error", "contract_not_found", "Contract 9999 not found.")
 
 
-@router.post("/", status_code=201, response_model=ContractRead, summary="Create a contract",
-             responses=error_examples((409, "error", "contract_exists", "Contract 1234 already exists."),
-                                      (422, "error", "invalid_components", "Unsupported component(s): x. ..."),
-                                      INVALID_PAYLOAD))
+@router.post(
+    "/",
+    status_code=201,
+    response_model=ContractRead,
+    summary="Create a contract",
+    responses=error_examples(
+        (409, "error", "contract_exists", "Contract 1234 already exists."),
+        (422, "error", "invalid_components", "Unsupported component(s): x. ..."),
+        INVALID_PAYLOAD,
+    ),
+)
 @router.post("", status_code=201, response_model=ContractRead, include_in_schema=False)
 async def create_contract(body: ContractCreate, runtime: RuntimeDep) -> ContractRead:
     created_at = to_utc(body.created_at) if body.created_at else datetime.now(UTC).replace(tzinfo=None)
-    work = partial(contracts.create_contract, engine=runtime.engine, number=body.contract_number,
-                   components=body.components, created_at=created_at)
+    work = partial(
+        contracts.create_contract,
+        engine=runtime.engine,
+        number=body.contract_number,
+        components=body.components,
+        created_at=created_at,
+    )
     view = await runtime.writer.run(work)
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
@@ -36,8 +48,12 @@ async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> 
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
 
-@router.delete("/{contract_number}", response_model=Envelope, responses=error_examples(NOT_FOUND),
-               summary="Delete a contract with its events and timeline")
+@router.delete(
+    "/{contract_number}",
+    response_model=Envelope,
+    responses=error_examples(NOT_FOUND),
+    summary="Delete a contract with its events and timeline",
+)
 async def delete_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> Envelope:
     await runtime.writer.run(partial(contracts.delete_contract, number=contract_number))
     return Envelope(status="accepted", message=f"Contract {contract_number} deleted.", code="contract_deleted")

@@ -41,9 +41,12 @@ async def post_event(event: EventIn, request: Request, dry_run: DryRun = False) 
     return json_response(event_body(outcome), http_status(outcome.verdict))
 
 
-@router.post("/events", response_model=EventBatchResult, summary="Record a list of events",
-             responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."),
-                                      INVALID_PAYLOAD))
+@router.post(
+    "/events",
+    response_model=EventBatchResult,
+    summary="Record a list of events",
+    responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."), INVALID_PAYLOAD),
+)
 async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRun = False) -> Response:
     """Record events in one transaction; one result per input, in input order. Events
     without ``created_at`` are ordered by their position in the list."""

@@ -14,8 +14,11 @@ from app.domain.errors import Unavailable
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Envelope, responses=error_examples(
-    (503, "error", "database_unavailable", "The database does not answer.")))
+@router.get(
+    "/health",
+    response_model=Envelope,
+    responses=error_examples((503, "error", "database_unavailable", "The database does not answer.")),
+)
 def health(runtime: RuntimeDep) -> Envelope:
     try:
         with runtime.engines.reader.connect() as conn:

@@ -19,8 +19,14 @@ NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 n
 async def get_timeline(contract_number: ContractNumber, request: Request) -> Response:
     """Start, end and state of each of the contract's components, as stored; reads never replay."""
     view = await runtime_of(request).reader.run(partial(timelines.get_timeline, number=contract_number))
-    return json_response({"contract_number": view.contract_number, "components": {
-        name: {"start": t.start, "end": t.end, "state": t.state} for name, t in view.components.items()}})
+    return json_response(
+        {
+            "contract_number": view.contract_number,
+            "components": {
+                name: {"start": t.start, "end": t.end, "state": t.state} for name, t in view.components.items()
+            },
+        }
+    )
 
 
 @router.get("/{contract_number}/events", response_model=HistoryRead, responses=NOT_FOUND)
@@ -28,7 +34,21 @@ async def get_history(contract_number: ContractNumber, runtime: RuntimeDep) -> H
     """Every stored event of the contract in ``created_at`` order, with its current verdict
     and the version of the rule tables that produced it."""
     events = await runtime.reader.run(partial(timelines.get_history, number=contract_number))
-    return HistoryRead(contract_number=contract_number, events=[
-        RecordedEventRead(type=e.type, component=e.component, date=e.date, created_at=e.created_at,
-                          received_at=e.received_at, event_id=e.event_id, status=e.status,
-                          code=e.code, message=e.message, rules_version=e.rules_version) for e in events])
+    return HistoryRead(
+        contract_number=contract_number,
+        events=[
+            RecordedEventRead(
+                type=e.type,
+                component=e.component,
+                date=e.date,
+                created_at=e.created_at,
+                received_at=e.received_at,
+                event_id=e.event_id,
+                status=e.status,
+                code=e.code,
+                message=e.message,
+                rules_version=e.rules_version,
+            )
+            for e in events
+        ],
+    )

@@ -40,11 +40,17 @@ def require_schema_at_head(engine: Engine) -> None:
     found = ", ".join(sorted(current)) or "no schema"
     raise SchemaNotAtHead(
         f"The database {database} is at revision {found}, but this code needs {', '.join(sorted(head))}. "
-        "Run `alembic upgrade head` (poetry run alembic upgrade head) with the same DATABASE_URL, then start again.")
+        "Run `alembic upgrade head` (poetry run alembic upgrade head) with the same DATABASE_URL, then start again."
+    )
 
 
-def compare_types(context: MigrationContext, _inspected: Column[Any], _model: Column[Any],
-                  inspected_type: TypeEngine[Any], model_type: TypeEngine[Any]) -> bool | None:
+def compare_types(
+    context: MigrationContext,
+    _inspected: Column[Any],
+    _model: Column[Any],
+    inspected_type: TypeEngine[Any],
+    model_type: TypeEngine[Any],
+) -> bool | None:
     """Autogenerate's type check, plus collations: it ignores them, and ordering keys depend on theirs.
 
     True when the collations differ; None lets Alembic compare the rest as usual.

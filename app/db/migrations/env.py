@@ -24,8 +24,12 @@ def _database_url() -> str:
 
 def _migrate(connection: Connection) -> None:
     # SQLite alters tables by copying them ("batch" mode); PostgreSQL alters them in place.
-    context.configure(connection=connection, target_metadata=Base.metadata, compare_type=compare_types,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        compare_type=compare_types,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -73,7 +73,9 @@ def _build(tables: Tables) -> Rulebook:
     version = hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:12]
     return Rulebook(
         lifecycles=lifecycles,
-        components={n: Component(n, e.value["lifecycle"], dict(e.value["events"])) for n, e in sections["components"].items()},
+        components={
+            n: Component(n, e.value["lifecycle"], dict(e.value["events"])) for n, e in sections["components"].items()
+        },
         guards={n: GuardRule(n, e.value["code"]) for n, e in sections["guards"].items()},
         messages={n: e.value for n, e in sections["messages"].items()},
         version=version,

@@ -102,7 +102,13 @@ class Rulebook:
                     "states": list(lc.states),
                     "triggers": list(lc.triggers),
                     "transitions": [
-                        {"trigger": t.trigger, "source": t.source, "dest": t.dest, "guards": list(t.guards), "set": t.set}
+                        {
+                            "trigger": t.trigger,
+                            "source": t.source,
+                            "dest": t.dest,
+                            "guards": list(t.guards),
+                            "set": t.set,
+                        }
                         for t in lc.transitions
                     ],
                     "rejections": [{"trigger": r.trigger, "source": r.source, "code": r.code} for r in lc.rejections],

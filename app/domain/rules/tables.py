@@ -59,12 +59,26 @@ def _plain(value: Any) -> Any:
 def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
     tables, findings = Tables(), []
     if not directory.is_dir():
-        return tables, [Finding(str(directory), 0, "error", "The rules directory does not exist.",
-                                "Point RULES_DIR at a folder holding the *.yaml rule files.")]
+        return tables, [
+            Finding(
+                str(directory),
+                0,
+                "error",
+                "The rules directory does not exist.",
+                "Point RULES_DIR at a folder holding the *.yaml rule files.",
+            )
+        ]
     paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not paths:
-        findings.append(Finding(str(directory), 0, "error", "The rules directory holds no *.yaml files.",
-                                "Add the rule files, or point RULES_DIR at the right folder."))
+        findings.append(
+            Finding(
+                str(directory),
+                0,
+                "error",
+                "The rules directory holds no *.yaml files.",
+                "Add the rule files, or point RULES_DIR at the right folder.",
+            )
+        )
     validator = jsonschema.Draft202012Validator(rules_schema())
     for path in paths:
         name = str(path)
@@ -73,8 +87,15 @@ def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
             document = load_with_lines(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
             line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-            findings.append(Finding(name, line, "error", f"This is not valid YAML: {exc.problem}.",
-                                    "Check indentation, colons and quotes on that line."))
+            findings.append(
+                Finding(
+                    name,
+                    line,
+                    "error",
+                    f"This is not valid YAML: {exc.problem}.",
+                    "Check indentation, colons and quotes on that line.",
+                )
+            )
             continue
         if document is None:
             continue
@@ -88,10 +109,16 @@ def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
                 line = document[section].line_of(key)
                 previous = tables.sections[section].get(key)
                 if previous is not None:
-                    findings.append(Finding(name, line, "error",
-                                            f"{section[:-1].capitalize()} '{key}' is already defined in "
-                                            f"{previous.file}:{previous.line}.",
-                                            "Keep one definition and delete or rename the other."))
+                    findings.append(
+                        Finding(
+                            name,
+                            line,
+                            "error",
+                            f"{section[:-1].capitalize()} '{key}' is already defined in "
+                            f"{previous.file}:{previous.line}.",
+                            "Keep one definition and delete or rename the other.",
+                        )
+                    )
                     continue
                 tables.sections[section][key] = Entry(key, value, name, line)
     return tables, findings
@@ -104,18 +131,29 @@ def _schema_finding(file: str, document: Any, error: jsonschema.ValidationError)
     if error.validator == "additionalProperties":
         allowed = _allowed_keys(error)
         fix = f"Remove or correct the key; allowed here: {', '.join(allowed)}." if allowed else "Remove the key."
-        return Finding(file, _line_of_extra_key(document, path, error), "error",
-                       f"Unknown key at {where}: {error.message}.", fix)
+        return Finding(
+            file, _line_of_extra_key(document, path, error), "error", f"Unknown key at {where}: {error.message}.", fix
+        )
     if error.validator == "required":
         return Finding(file, line, "error", f"Missing key at {where}: {error.message}.", "Add the key.")
     if error.validator == "pattern":
         node = _node_at(document, path)
         if isinstance(node, LineMap) and str(error.instance) in node:  # a bad key (propertyNames): its line
             line = node.line_of(str(error.instance))
-        return Finding(file, line, "error", f"Bad name at {where}: {error.instance!r}.",
-                       "Use lower-case letters, digits and underscores, starting with a letter.")
-    return Finding(file, line, "error", f"Invalid value at {where}: {error.message}.",
-                   "See GET /rules/schema for the expected shape.")
+        return Finding(
+            file,
+            line,
+            "error",
+            f"Bad name at {where}: {error.instance!r}.",
+            "Use lower-case letters, digits and underscores, starting with a letter.",
+        )
+    return Finding(
+        file,
+        line,
+        "error",
+        f"Invalid value at {where}: {error.message}.",
+        "See GET /rules/schema for the expected shape.",
+    )
 
 
 def _allowed_keys(error: jsonschema.ValidationError) -> list[str]:

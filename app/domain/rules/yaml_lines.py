@@ -74,8 +74,9 @@ def line_at(document: Any, path: list[str | int]) -> int:
     for step in path:
         if isinstance(node, LineMap) and isinstance(step, str) and step in node:
             line, node = node.line_of(step), node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):  # noqa: SIM114 - types differ
+            continue
+        if isinstance(node, LineList) and isinstance(step, int) and step < len(node):
             line, node = node.line_of(step), node[step]
-        else:
-            break
+            continue
+        break
     return line

@@ -40,8 +40,12 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("last_key", Key, nullable=True),
-        sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"],
-                                name=op.f("fk_contract_components_contract_id_contracts"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_components_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("contract_id", "component", name=op.f("pk_contract_components")),
     )
     op.create_table(
@@ -62,11 +66,13 @@ def upgrade() -> None:
         sa.Column("state_after", sa.String(length=64), nullable=False),
         sa.Column("start_after", sa.Date(), nullable=True),
         sa.Column("end_after", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"],
-                                name=op.f("fk_events_contract_id_contracts"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_events_contract_id_contracts"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("contract_id", "component", "sort_key",
-                            name=op.f("uq_events_contract_id_component_sort_key")),
+        sa.UniqueConstraint(
+            "contract_id", "component", "sort_key", name=op.f("uq_events_contract_id_component_sort_key")
+        ),
         sa.UniqueConstraint("contract_id", "event_id", name=op.f("uq_events_contract_id_event_id")),
     )
 
