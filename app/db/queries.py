@@ -84,11 +84,11 @@ def contract_ids(conn: Connection) -> list[tuple[int, str]]:
 
 # --- components (the projection) ----------------------------------------------------------------
 
-_lock_contract_with_components = Prepared(
-    select(contracts.c.id, cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.last_key)
-    .join(cc, cc.c.contract_id == contracts.c.id)
-    .where(contracts.c.number == bindparam("number"))
-    .with_for_update(of=contracts)
+_lock_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")).with_for_update())
+_components_of_contract = Prepared(
+    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.last_key).where(
+        cc.c.contract_id == bindparam("contract_id")
+    )
 )
 
 
@@ -97,15 +97,17 @@ def lock_with_components(
 ) -> tuple[dict[str, int], dict[tuple[int, str], ComponentRow]]:
     """The contracts that exist and their components, each contract locked for this transaction.
 
-    Locks are taken in contract-number order, so concurrent writers cannot deadlock."""
+    Locks are taken in contract-number order, so concurrent writers cannot deadlock. The
+    components are read by a statement of their own, after the lock: on PostgreSQL a statement
+    that waited for a row lock still reads the other tables as they were when it started, so
+    reading them in the locking statement would miss what the lock holder just committed."""
     ids: dict[str, int] = {}
     components: dict[tuple[int, str], ComponentRow] = {}
     for number in sorted(numbers):
-        for cid, component, state, start, end, last_key in _lock_contract_with_components.rows(
-            conn, {"number": number}
-        ):
+        for (cid,) in _lock_contract.rows(conn, {"number": number}):
             ids[number] = cid
-            components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
+            for component, state, start, end, last_key in _components_of_contract.rows(conn, {"contract_id": cid}):
+                components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
     return ids, components
 
 
