@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from app.db.prepared import Prepared
 from app.db.tables import contract_components as cc
@@ -255,7 +255,3 @@ _update_event = Prepared(
 
 def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     _update_event.execute_many(conn, rows)
-
-
-def count_events(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(events)).scalar_one())

@@ -30,6 +30,10 @@ class Invalid(DomainError):
     kind = "invalid"
 
 
+class TooLarge(DomainError):
+    kind = "too_large"
+
+
 class Unavailable(DomainError):
     kind = "unavailable"
 

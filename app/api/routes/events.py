@@ -9,14 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.deps import RuntimeDep, runtime_of
 from app.api.responses import INVALID_PAYLOAD, error_examples, event_body, http_status, json_response
 from app.api.schemas import EventBatchResult, EventIn, EventResult
-from app.domain.errors import DomainError
+from app.domain.errors import TooLarge
 
 router = APIRouter(tags=["events"])
 DryRun = Annotated[bool, Query(description="Answer what would happen against the stored history; store nothing.")]
-
-
-class TooLarge(DomainError):
-    kind = "too_large"
 
 
 @router.post(
