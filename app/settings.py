@@ -22,4 +22,4 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(512, ge=1, description="Most queued writes committed in one transaction.")
     api_keys: str = Field("", description="Comma-separated 'key:scope' pairs, scope read or write.")
     log_level: str = "INFO"
-    access_log: bool = Field(True, description="Write one JSON line per request (logger app.access).")
+    access_log: bool = Field(True, description="Write one buffered JSON access line per request to stderr.")

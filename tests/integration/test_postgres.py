@@ -1,5 +1,6 @@
 """PostgreSQL specifics: contract rows locked for the writing transaction, ordering keys compared byte-wise."""
 
+import threading
 from datetime import date, datetime
 from typing import Any
 
@@ -86,3 +87,41 @@ def test_ordering_keys_sort_byte_wise(postgres_engines: Engines) -> None:
             )
         ).all()
     assert [tuple(row) for row in collations] == [("contract_components", "last_key", "C"), ("events", "sort_key", "C")]
+
+
+def test_a_writer_that_waited_for_the_lock_sees_what_the_holder_committed(postgres_engines: Engines) -> None:
+    """The second writer must read the components after the lock, not from before it waited."""
+    engine = postgres_engines.writer
+    with engine.begin() as connection:
+        queries.insert_contract(connection, "w", CREATED, ["energy_supply"], {"energy_supply": "not_started"})
+    seen: list[dict[tuple[int, str], queries.ComponentRow]] = []
+    with engine.connect() as holder, engine.connect() as waiter:
+        holder_tx = holder.begin()
+        ids, _ = queries.lock_with_components(holder, {"w"})
+        queries.update_components(
+            holder,
+            [
+                {
+                    "b_contract_id": ids["w"],
+                    "b_component": "energy_supply",
+                    "state": "started",
+                    "start_date": date(2024, 1, 1),
+                    "end_date": None,
+                    "last_key": "k1",
+                }
+            ],
+        )
+
+        def wait_for_lock() -> None:
+            with waiter.begin():
+                seen.append(queries.lock_with_components(waiter, {"w"})[1])
+
+        thread = threading.Thread(target=wait_for_lock)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the second writer must wait for the contract lock"
+        holder_tx.commit()
+        thread.join(timeout=30)
+    [components] = seen
+    row = components[(ids["w"], "energy_supply")]
+    assert (row.timeline.state, row.last_key) == ("started", "k1")
