@@ -48,10 +48,14 @@ def document_body_limits(schema: dict[str, Any]) -> None:
 
 
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The Content-Length; 0 when the request declares no body at all; None for a streamed one."""
+    streamed = False
     for name, value in headers:
         if name == b"content-length":
             return int(value) if value.isdigit() else None
-    return None
+        if name == b"transfer-encoding":
+            streamed = True
+    return None if streamed else 0
 
 
 class BodyLimitMiddleware:
