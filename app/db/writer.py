@@ -18,7 +18,6 @@ import queue
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,8 +33,8 @@ Outcome = tuple[Any, BaseException | None]
 class _Write:
     work: BatchWork
     items: Sequence[Any]
-    future: Future[Any] | asyncio.Future[Any]
-    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
     whole: bool = False
     """Resolve with the one result itself rather than with the list of results."""
 
@@ -57,12 +56,6 @@ class Writer:
         self._thread.join()
         if self._conn is not None:
             self._conn.close()
-
-    def submit(self, work: Callable[[Connection], T]) -> Future[T]:
-        """Queue ``work(conn)``; for callers outside an event loop (scripts, tests)."""
-        write = _Write(lambda conn, _items: [work(conn)], [None], Future(), whole=True)
-        self._queue.put(write)
-        return write.future  # type: ignore[return-value]
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -133,14 +126,7 @@ def _run_merged(conn: Connection, writes: list[_Write]) -> list[list[Any]]:
 def _deliver(group: list[_Write], outcomes: list[Outcome]) -> None:
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = defaultdict(list)
     for write, outcome in zip(group, outcomes, strict=True):
-        if write.loop is None:
-            future: Any = write.future
-            if outcome[1] is None:
-                future.set_result(outcome[0])
-            else:
-                future.set_exception(outcome[1])
-        else:
-            by_loop[write.loop].append((write.future, outcome))  # type: ignore[arg-type]
+        by_loop[write.loop].append((write.future, outcome))
     for loop, pending in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             loop.call_soon_threadsafe(_resolve, pending)
