@@ -255,3 +255,18 @@ _update_event = Prepared(
 
 def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     _update_event.execute_many(conn, rows)
+
+
+# --- history pages ------------------------------------------------------------------------------
+
+
+def history_page(conn: Connection, contract_id: int, after: tuple[str, int] | None, limit: int) -> list[Row[Any]]:
+    """Up to ``limit`` of the contract's stored events in (sort_key, id) order, after ``after``.
+
+    Keyset paging rather than OFFSET: each page costs the same however deep the client has
+    read, and an event inserted before the cursor (a late event) cannot shift a later page."""
+    stmt = select(events).where(events.c.contract_id == contract_id)
+    if after is not None:
+        key, event_id = after
+        stmt = stmt.where((events.c.sort_key > key) | ((events.c.sort_key == key) & (events.c.id > event_id)))
+    return list(conn.execute(stmt.order_by(events.c.sort_key, events.c.id).limit(limit)))
