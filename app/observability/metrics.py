@@ -1,7 +1,10 @@
 """Prometheus metrics, served at ``GET /metrics``.
 
 One set of metrics per process, made on first use. Label children are cached so a hot-path
-update is a dict lookup and a locked add. With several uvicorn workers, set
+update is a dict lookup and a locked add. Every label takes values from a fixed set, because each
+new value is a new series kept for the life of the process and served by every scrape: methods
+outside the standard ones are ``other`` (h11 passes any token as a method), routes are templates
+(access.py), and statuses are HTTP's three-digit codes. With several uvicorn workers, set
 ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder shared by the workers (emptied before each
 start): prometheus-client then keeps values in files there and ``/metrics`` sums all workers.
 """
@@ -27,6 +30,15 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 REPLAY_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
 M = TypeVar("M", bound=MetricWrapperBase)
+OTHER = "other"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+"""HTTP's standard methods (RFC 9110 and PATCH); any other method is labelled ``other``."""
+STATUSES = {code: str(code) for code in range(100, 600)}
+"""Status label of each valid code, made once; anything else an app might send is ``other``."""
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else OTHER
 
 
 class Metrics:
@@ -65,8 +77,10 @@ class Metrics:
         return cast(M, child)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """``route`` must come from a fixed set (a route template); method and status are bounded here."""
+        method = method_label(method)
         self._child(self.request_seconds, method, route).observe(seconds)
-        self._child(self.requests, method, route, str(status)).inc()
+        self._child(self.requests, method, route, STATUSES.get(status, OTHER)).inc()
 
     def record_outcomes(self, outcomes: Iterable[EventOutcome]) -> None:
         for outcome in outcomes:
