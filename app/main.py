@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
+from app.api.responses import document_envelopes
 from app.api.routes import contracts, events, health, rules, timelines
 from app.api.security import ApiKeyMiddleware, KeyRing, document_security
 from app.logging_setup import configure_logging
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "with rules taken from YAML tables.",
         version="1.0.0",
         lifespan=lifespan,
+        # Operation ids are the route names (post_event, get_timeline): generated clients call them.
+        generate_unique_id_function=lambda route: route.name,
     )
     install_error_handlers(app)
     # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
@@ -74,6 +77,7 @@ def _document_http_layers(app: FastAPI, keys: KeyRing) -> None:
             document_body_limits(schema)
             if keys.enabled:
                 document_security(schema)
+            document_envelopes(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

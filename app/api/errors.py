@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,11 +23,20 @@ def envelope(status_code: int, status: str, message: str, code: str) -> JSONResp
     return JSONResponse({"status": status, "message": message, "code": code}, status_code=status_code)
 
 
-def _describe(exc: RequestValidationError) -> str:
+def _where(loc: Sequence[Any], body_name: str) -> str:
+    """``events[3].created_at`` for ``("body", 3, "created_at")``: a batch item by its index."""
+    text = ""
+    for part in loc[1:] if loc[:1] == ("body",) else loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    if loc[:1] == ("body",) and (not text or text.startswith("[")):
+        text = body_name + text
+    return text or "body"
+
+
+def _describe(exc: RequestValidationError, body_name: str) -> str:
     parts = []
     for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        parts.append(f"{_where(tuple(error.get('loc', ())), body_name)}: {error.get('msg', 'invalid')}")
     more = len(exc.errors()) - 5
     return "Invalid request. " + "; ".join(parts) + (f"; and {more} more." if more > 0 else ".")
 
@@ -35,14 +46,22 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     return envelope(STATUS_OF_KIND[exc.kind], exc.status, exc.message, exc.code)
 
 
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return envelope(422, "error", _describe(exc), "invalid_payload")
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    return envelope(422, "error", _describe(exc, getattr(body_field, "name", "body")), "invalid_payload")
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "too_large"}
+    codes = {
+        400: "invalid_body",
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        403: "forbidden",
+        413: "too_large",
+    }
     response = envelope(exc.status_code, "error", str(exc.detail), codes.get(exc.status_code, "http_error"))
     if exc.headers:
         response.headers.update(exc.headers)

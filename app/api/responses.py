@@ -44,9 +44,13 @@ def event_body(outcome: EventOutcome) -> dict[str, Any]:
     }
 
 
+# Stored times are naive UTC: written with "Z", as UtcDateTime's serializer writes them.
+_ORJSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
 def json_response(body: Any, status_code: int = 200) -> Response:
     """A body already shaped like its documented model, written by orjson without re-validation."""
-    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+    return Response(orjson.dumps(body, option=_ORJSON_OPTIONS), status_code=status_code, media_type="application/json")
 
 
 def error_examples(*cases: tuple[int, str, str, str]) -> dict[int | str, dict[str, Any]]:
@@ -63,3 +67,32 @@ def error_examples(*cases: tuple[int, str, str, str]) -> dict[int | str, dict[st
 
 
 INVALID_PAYLOAD = (422, "error", "invalid_payload", "Invalid request. date: Value error, expected a calendar date.")
+
+ENVELOPE_REF = "#/components/schemas/Envelope"
+# An example for each envelope answer documented without one; otherwise /docs invents a body
+# from the schema and shows the first status of the enum, "accepted", on a 400 or a 413.
+FALLBACK_EXAMPLES = {
+    "400": ("error", "invalid_body", "There was an error parsing the body"),
+    "401": ("error", "unauthorized", "A valid API key is required."),
+    "403": ("error", "forbidden", "This API key may only read."),
+    "413": ("error", "body_too_large", "Request body larger than 4194304 bytes."),
+    "422": INVALID_PAYLOAD[1:],
+    "503": ("error", "storage_unavailable", "The database does not answer."),
+}
+
+
+def document_envelopes(schema: dict[str, Any]) -> None:
+    """Describe only bodies the service sends: FastAPI's default 422 (``HTTPValidationError``)
+    becomes the envelope that app.api.errors really answers, and every envelope answer gets an example."""
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status_code, response in operation.get("responses", {}).items():
+                media = response.get("content", {}).get("application/json", {})
+                if media.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                    media["schema"] = {"$ref": ENVELOPE_REF}
+                if media.get("schema", {}).get("$ref") == ENVELOPE_REF and not media.get("examples"):
+                    status, code, message = FALLBACK_EXAMPLES.get(status_code, ("error", "http_error", "Refused."))
+                    media["examples"] = {code: {"value": {"status": status, "message": message, "code": code}}}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A date, then a time: pydantic alone would also read "20240303" or 1709460000 as Unix time.
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+# C0 (NUL included), DEL and C1 controls, and lone UTF-16 surrogates, which JSON can spell as
+# escapes but which no database stores: PostgreSQL refuses NUL, and a surrogate is no UTF-8 text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
 
 
 def _iso_date_text(value: Any) -> Any:
@@ -22,28 +28,48 @@ def _iso_date_text(value: Any) -> Any:
 
 
 def _datetime_text(value: Any) -> Any:
-    if not isinstance(value, str | datetime):
-        raise ValueError("expected an ISO 8601 date-time such as 2024-03-03T10:00:00Z")
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.match(value)):
+        return value
+    raise ValueError("expected an ISO 8601 date-time string such as 2024-03-03T10:00:00Z")
+
+
+def _convertible_to_utc(value: datetime) -> datetime:
+    """Times are stored in UTC; an offset that carries the time past year 1 or 9999 cannot be."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("date-time lies outside years 0001 to 9999 once converted to UTC") from None
     return value
 
 
+def _printable(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"control character U+{ord(found.group()):04X} at position {found.start()} is not allowed")
+    return value
+
+
+def _utc_text(value: datetime) -> str:
+    """Stored times are naive UTC; they are written as RFC 3339 with ``Z``, as orjson writes them
+    with ``OPT_NAIVE_UTC | OPT_UTC_Z`` in app.api.responses, so every answer spells time one way."""
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text)]
-# Stored times are naive UTC and are written back without an offset, which RFC 3339's
-# "date-time" does not allow; the schema says what is actually sent.
+IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text), AfterValidator(_convertible_to_utc)]
 UtcDateTime = Annotated[
     datetime,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
-            "description": "A UTC time written without an offset.",
-            "examples": ["2024-03-03T10:00:00"],
-        }
-    ),
+    PlainSerializer(_utc_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2024-03-03T10:00:00Z"]}),
 ]
-ContractNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["1234"])]
-Name = Annotated[str, Field(min_length=1, max_length=64, examples=["battery_optimization_start"])]
+# Every string a request carries is one of these two types, so no control character reaches a
+# database; tests/api/test_hostile_input.py checks that every request string is documented so.
+Text = Annotated[str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})]
+ContractNumber = Annotated[
+    str, AfterValidator(_printable), Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["1234"])
+]
+Name = Annotated[Text, Field(min_length=1, max_length=64, examples=["battery_optimization_start"])]
 
 
 class Strict(BaseModel):
@@ -71,7 +97,7 @@ class EventIn(Strict):
                     "type": "battery_optimization_start",
                     "contract_number": "1234",
                     "date": "2024-03-03",
-                    "created_at": "2024-03-03T10:00:00",
+                    "created_at": "2024-03-03T10:00:00Z",
                 }
             ]
         },
@@ -81,13 +107,15 @@ class EventIn(Strict):
     contract_number: ContractNumber
     date: IsoDate
     created_at: IsoDateTime | None = Field(None, description="When the event happened; defaults to receipt time.")
-    event_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+    event_id: Annotated[Text, Field(min_length=1, max_length=128)] | None = Field(
         None, description="Client-chosen id; an event repeating it is not stored twice."
     )
 
 
 class Envelope(BaseModel):
-    status: Literal["accepted", "rejected", "error"]
+    status: Literal["accepted", "rejected", "ok", "error"] = Field(
+        description="accepted or rejected: a verdict on an event; ok: any other success; error: a refused request."
+    )
     message: str
     code: str
 

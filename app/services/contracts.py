@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,18 @@ class ContractView:
 
 def not_found(number: str) -> NotFound:
     return NotFound(f"Contract {number} not found.", "contract_not_found")
+
+
+def refuse_reserved_number(number: str, reserved: Collection[str]) -> None:
+    """A number equal to a route's first path segment would make ``/{number}/...`` reach that
+    route instead; compared without case, and numbers made only of dots, which clients fold
+    away as ``.`` and ``..`` path segments."""
+    if number.casefold() in reserved or not number.strip("."):
+        raise Invalid(
+            f"Contract number {number!r} is reserved: it would collide with a path of the API "
+            f"({', '.join(sorted(reserved))}, or dots only).",
+            "reserved_contract_number",
+        )
 
 
 def create_contract(

@@ -59,7 +59,7 @@ def test_any_arrival_order_gives_the_created_at_fold(
         (e["type"], e["date"], e["created_at"]): e["code"] for e in client.get(f"/{number}/events").json()["events"]
     }
     wanted = {
-        (f.type, f.day.isoformat(), f.created_at.isoformat()): v.code
+        (f.type, f.day.isoformat(), f.created_at.isoformat() + "Z"): v.code
         for f, v in zip(facts, expected.verdicts, strict=True)
         if v is not None
     }

@@ -11,13 +11,15 @@ def test_create_read_delete(client: TestClient) -> None:
     assert created.status_code == 201
     assert created.json() == {
         "contract_number": "A-1.b_2",
-        "created_at": "2024-01-01T00:00:00",
+        "created_at": "2024-01-01T00:00:00Z",
         "components": ["energy_supply"],
     }
+    assert client.get("/contract/A-1.b_2").json()["created_at"] == "2024-01-01T00:00:00Z"
     assert client.get("/contract/A-1.b_2").json()["components"] == ["energy_supply"]
     deleted = client.delete("/contract/A-1.b_2")
     assert deleted.status_code == 200
     assert deleted.json()["code"] == "contract_deleted"
+    assert deleted.json()["status"] == "ok"
     assert client.get("/contract/A-1.b_2").status_code == 404
 
 

@@ -169,7 +169,8 @@ def test_created_at_offsets_are_converted_to_utc(client: TestClient) -> None:
     client.post("/event", json=event("supply_energy_end", "2024-12-31", "2024-01-01T00:30:00Z"))
     # 01:00 at +01:00 is 00:00 UTC: before the end, so the end becomes valid.
     late = client.post("/event", json=event("supply_energy_start", "2024-12-01", "2024-01-01T01:00:00+01:00"))
-    assert late.json()["created_at"] == "2024-01-01T00:00:00"
+    assert late.json()["created_at"] == "2024-01-01T00:00:00Z"
+    assert late.json()["changed"][0]["created_at"] == "2024-01-01T00:30:00Z"
     assert late.json()["changed"][0]["current"]["code"] == "accepted"
 
 

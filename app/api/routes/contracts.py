@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 
 from app.api.deps import RuntimeDep
 from app.api.responses import INVALID_PAYLOAD, error_examples
@@ -15,6 +15,16 @@ from app.services import contracts
 
 router = APIRouter(prefix="/contract", tags=["contracts"])
 NOT_FOUND = (404, "error", "contract_not_found", "Contract 9999 not found.")
+# First path segments that upcoming features will take (change feed, webhooks, console).
+FUTURE_SEGMENTS = frozenset({"changes", "webhooks", "ui", "static"})
+
+
+def reserved_numbers(app: FastAPI) -> frozenset[str]:
+    """The first segment of every fixed path, documented (``/events``) or not (``/docs``, ``/metrics``),
+    plus the future ones. Included routers do not list their routes, so the schema's paths stand in."""
+    paths = [*app.openapi().get("paths", {}), *(str(getattr(route, "path", "")) for route in app.routes)]
+    firsts = (path.lstrip("/").split("/", 1)[0] for path in paths)
+    return frozenset(first.casefold() for first in firsts if first and not first.startswith("{")) | FUTURE_SEGMENTS
 
 
 @router.post(
@@ -25,11 +35,14 @@ NOT_FOUND = (404, "error", "contract_not_found", "Contract 9999 not found.")
     responses=error_examples(
         (409, "error", "contract_exists", "Contract 1234 already exists."),
         (422, "error", "invalid_components", "Unsupported component(s): x. ..."),
+        (422, "error", "reserved_contract_number", "Contract number 'events' is reserved: ..."),
         INVALID_PAYLOAD,
     ),
 )
 @router.post("", status_code=201, response_model=ContractRead, include_in_schema=False)
-async def create_contract(body: ContractCreate, runtime: RuntimeDep) -> ContractRead:
+async def create_contract(body: ContractCreate, request: Request, runtime: RuntimeDep) -> ContractRead:
+    """A number equal to the first segment of an API path (``events``, ``docs``, ...) is refused."""
+    contracts.refuse_reserved_number(body.contract_number, reserved_numbers(request.app))
     created_at = to_utc(body.created_at) if body.created_at else datetime.now(UTC).replace(tzinfo=None)
     work = partial(
         contracts.create_contract,
@@ -56,4 +69,4 @@ async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> 
 )
 async def delete_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> Envelope:
     await runtime.writer.run(partial(contracts.delete_contract, number=contract_number))
-    return Envelope(status="accepted", message=f"Contract {contract_number} deleted.", code="contract_deleted")
+    return Envelope(status="ok", message=f"Contract {contract_number} deleted.", code="contract_deleted")

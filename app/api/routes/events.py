@@ -12,6 +12,7 @@ from app.api.schemas import EventBatchResult, EventIn, EventResult
 from app.domain.errors import TooLarge
 
 router = APIRouter(tags=["events"])
+FUTURE = (422, "error", "created_at_in_future", "created_at 2999-01-01T00:00:00Z lies more than 0:05:00 after receipt.")
 DryRun = Annotated[bool, Query(description="Answer what would happen against the stored history; store nothing.")]
 
 
@@ -24,6 +25,7 @@ DryRun = Annotated[bool, Query(description="Answer what would happen against the
         (409, "rejected", "end_before_start", "End event cannot occur before start event."),
         (409, "rejected", "component_not_in_contract", "Component heatpump_optimization is not part of this contract."),
         (422, "rejected", "unsupported_event_type", "Unsupported event type 'x'. Supported types: ..."),
+        FUTURE,
         INVALID_PAYLOAD,
     ),
 )
@@ -41,11 +43,16 @@ async def post_event(event: EventIn, request: Request, dry_run: DryRun = False) 
     "/events",
     response_model=EventBatchResult,
     summary="Record a list of events",
-    responses=error_examples((413, "error", "too_many_events", "At most 10000 events per request."), INVALID_PAYLOAD),
+    responses=error_examples(
+        (413, "error", "too_many_events", "At most 10000 events per request."),
+        FUTURE,
+        (422, "error", "invalid_payload", "Invalid request. events[3].created_at: Value error, expected an ISO ..."),
+    ),
 )
 async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRun = False) -> Response:
     """Record events in one transaction; one result per input, in input order. Events
-    without ``created_at`` are ordered by their position in the list."""
+    without ``created_at`` are ordered by their position in the list. One malformed item
+    refuses the whole batch with 422, naming it as ``events[3].created_at``; nothing is stored."""
     limit = runtime.settings.max_batch_events
     if len(events) > limit:
         raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")

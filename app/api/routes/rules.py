@@ -20,11 +20,16 @@ def get_rules(runtime: RuntimeDep) -> dict[str, Any]:
     return runtime.engine.rulebook.as_document()
 
 
-@router.get("/diagram", response_class=PlainTextResponse, summary="Mermaid state diagrams of the lifecycles")
+@router.get(
+    "/diagram",
+    name="get_rules_diagram",
+    response_class=PlainTextResponse,
+    summary="Mermaid state diagrams of the lifecycles",
+)
 def get_diagram(runtime: RuntimeDep) -> str:
     return "\n".join(all_diagrams(runtime.engine.rulebook).values())
 
 
-@router.get("/schema", summary="JSON Schema of a rule file")
+@router.get("/schema", name="get_rules_schema", summary="JSON Schema of a rule file")
 def get_schema() -> dict[str, Any]:
     return rules_schema()
