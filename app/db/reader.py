@@ -3,8 +3,13 @@
 On PostgreSQL a read waits on the network, so it runs on a small thread pool, one hop from the
 event loop. On SQLite a read is a lookup in a local file through an index: in WAL mode readers
 never wait for writers, and the query costs about 15 µs, less than the thread handoff alone
-(about 100 µs under load). SQLite reads therefore run on the event loop itself, on one
-connection that holds no transaction between reads.
+(about 100 µs under load). SQLite's small reads (``run``) therefore run on the event loop itself,
+on one connection that holds no transaction between reads.
+
+A read whose cost grows with the stored data (a page of a contract's history: up to 1,000 events
+read and shaped) runs on the thread pool on every database (``run_off_loop``). On the loop it
+would hold every other request for its whole duration; on a thread, the loop takes the
+interpreter back at least every switch interval (5 ms) and while SQLite works without the GIL.
 """
 
 from __future__ import annotations
@@ -23,15 +28,19 @@ class Reader:
     def __init__(self, engine: Engine, *, threads: int = 4) -> None:
         self._engine = engine
         self._local: Connection | None = engine.connect() if engine.dialect.name == "sqlite" else None
-        self._pool = None if self._local else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db-reader")
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db-reader")
 
     async def run(self, work: Callable[[Connection], T]) -> T:
+        """A small read: on the loop on SQLite, on the pool elsewhere."""
         if self._local is not None:
             try:
                 return work(self._local)
             finally:
                 self._local.rollback()  # end any snapshot a SQLAlchemy statement began
-        assert self._pool is not None
+        return await self.run_off_loop(work)
+
+    async def run_off_loop(self, work: Callable[[Connection], T]) -> T:
+        """A read whose cost grows with the data: always on the pool, on a pooled connection."""
         return await asyncio.wrap_future(self._pool.submit(self._call, work))
 
     def _call(self, work: Callable[[Connection], T]) -> T:
@@ -41,5 +50,4 @@ class Reader:
     def close(self) -> None:
         if self._local is not None:
             self._local.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)

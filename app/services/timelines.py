@@ -1,4 +1,7 @@
-"""Reads for operators: a contract's timeline and its event history. Reads never replay."""
+"""Reads for operators: a contract's timeline and its event history. Reads never replay.
+
+The history is read a page at a time: a contract's history grows without bound, and one read
+of all of it held the event loop (SQLite reads run there) for 90 to 167 ms at 10,000 events."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy import Connection
 from app.db import queries
 from app.domain.timeline import ComponentTimeline
 from app.services.contracts import not_found
+from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +25,7 @@ class TimelineView:
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
+    id: str
     type: str
     component: str
     date: date
@@ -40,22 +45,40 @@ def get_timeline(conn: Connection, *, number: str) -> TimelineView:
     return TimelineView(number, dict(rows))
 
 
-def get_history(conn: Connection, *, number: str) -> list[RecordedEvent]:
-    row = queries.contract_by_number(conn, number)
-    if row is None:
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    events: list[RecordedEvent]
+    next: str | None
+    """The cursor of the following page; None when this page holds the last stored event."""
+
+
+def get_history_page(conn: Connection, *, number: str, after: str | None, limit: int) -> HistoryPage:
+    """Up to ``limit`` stored events in ``created_at`` order, after the position ``after`` names.
+
+    One row more than asked for is read: it says whether a next page exists, so the last page
+    says ``next: null`` itself instead of costing the client one more, empty, request."""
+    position = None if after is None else decode_cursor(after, number)
+    contract = queries.contract_by_number(conn, number)
+    if contract is None:
         raise not_found(number)
-    return [
-        RecordedEvent(
-            e.type,
-            e.component,
-            e.day,
-            e.created_at,
-            e.received_at,
-            e.event_id,
-            "accepted" if e.accepted else "rejected",
-            e.code,
-            e.message,
-            e.rules_version,
-        )
-        for e in queries.contract_events(conn, row.id)
-    ]
+    rows = queries.history_page(conn, contract.id, position, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    return HistoryPage(
+        [
+            RecordedEvent(
+                event_public_id(e.id),
+                e.type,
+                e.component,
+                e.day,
+                e.created_at,
+                e.received_at,
+                e.event_id,
+                "accepted" if e.accepted else "rejected",
+                e.code,
+                e.message,
+                e.rules_version,
+            )
+            for e in page
+        ],
+        encode_cursor(number, page[-1].sort_key, page[-1].id) if more else None,
+    )

@@ -27,15 +27,27 @@ class Stored:
 
 
 def read_contract(client: httpx.Client, number: str) -> Stored:
-    history = client.get(f"/{number}/events")
+    events = read_history(client, number)
     timeline = client.get(f"/{number}/contract_timeline")
-    assert history.status_code == 200, history.text
     assert timeline.status_code == 200, timeline.text
-    events = history.json()["events"]
     keys = [_key(e) for e in events]
     return Stored(
         {k: e["code"] for k, e in zip(keys, events, strict=True)}, Counter(keys), timeline.json()["components"]
     )
+
+
+def read_history(client: httpx.Client, number: str) -> list[dict[str, Any]]:
+    """The contract's whole stored history, page after page, in ``created_at`` order."""
+    events: list[dict[str, Any]] = []
+    params: dict[str, str | int] = {"limit": 1000}
+    while True:
+        response = client.get(f"/{number}/events", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        events.extend(body["events"])
+        if body["next"] is None:
+            return events
+        params["after"] = body["next"]
 
 
 def _key(event: dict[str, Any]) -> EventKey:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 
-from app.api.deps import RuntimeDep, runtime_of
+from app.api.deps import runtime_of
+from app.api.history_schemas import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from app.api.responses import error_examples, json_response
-from app.api.schemas import ContractNumber, HistoryRead, RecordedEventRead, TimelineRead
+from app.api.schemas import ContractNumber, TimelineRead
 from app.services import timelines
 
 router = APIRouter(tags=["timelines"])
 NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 not found."))
+INVALID_PAGE = error_examples(
+    (422, "error", "invalid_payload", "Invalid request. query.limit: Input should be less than or equal to 1000."),
+    (
+        422,
+        "error",
+        "invalid_cursor",
+        "Invalid 'after' cursor: it is not a cursor this service wrote. Use the 'next' value of a previous page.",
+    ),
+)
 
 
 @router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
@@ -29,26 +41,47 @@ async def get_timeline(contract_number: ContractNumber, request: Request) -> Res
     )
 
 
-@router.get("/{contract_number}/events", response_model=HistoryRead, responses=NOT_FOUND)
-async def get_history(contract_number: ContractNumber, runtime: RuntimeDep) -> HistoryRead:
-    """Every stored event of the contract in ``created_at`` order, with its current verdict
-    and the version of the rule tables that produced it."""
-    events = await runtime.reader.run(partial(timelines.get_history, number=contract_number))
-    return HistoryRead(
-        contract_number=contract_number,
-        events=[
-            RecordedEventRead(
-                type=e.type,
-                component=e.component,
-                date=e.date,
-                created_at=e.created_at,
-                received_at=e.received_at,
-                event_id=e.event_id,
-                status=e.status,
-                code=e.code,
-                message=e.message,
-                rules_version=e.rules_version,
-            )
-            for e in events
-        ],
+@router.get(
+    "/{contract_number}/events",
+    response_model=HistoryPage,
+    responses={**NOT_FOUND, **INVALID_PAGE},
+)
+async def get_history(
+    contract_number: ContractNumber,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Most events in this page.")] = DEFAULT_PAGE,
+    after: Annotated[str | None, Query(description="The `next` value of the previous page.")] = None,
+) -> Response:
+    """The contract's stored events in ``created_at`` order, one page at a time, each with its
+    current verdict and the version of the rule tables that produced it.
+
+    The page is read and shaped off the event loop: its size grows with ``limit``, and the loop
+    serves every other request meanwhile."""
+    body = await runtime_of(request).reader.run_off_loop(
+        partial(_history_body, number=contract_number, after=after, limit=limit)
     )
+    return json_response(body)
+
+
+def _history_body(conn: Connection, *, number: str, after: str | None, limit: int) -> dict[str, Any]:
+    page = timelines.get_history_page(conn, number=number, after=after, limit=limit)
+    return {
+        "contract_number": number,
+        "events": [
+            {
+                "id": e.id,
+                "type": e.type,
+                "component": e.component,
+                "date": e.date,
+                "created_at": e.created_at,
+                "received_at": e.received_at,
+                "event_id": e.event_id,
+                "status": e.status,
+                "code": e.code,
+                "message": e.message,
+                "rules_version": e.rules_version,
+            }
+            for e in page.events
+        ],
+        "next": page.next,
+    }

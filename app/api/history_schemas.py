@@ -1,0 +1,43 @@
+"""Response bodies of GET /{number}/events, the paged event history.
+
+Kept apart from schemas.py so that the history's page shape can change with its route."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas import UtcDateTime
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+"""A 1,000-event page is about 400 kB of JSON and a few milliseconds of work; see the README."""
+
+
+class HistoryEventRead(BaseModel):
+    id: str = Field(
+        description="The service's id of the stored event: stable for the life of the event, to be treated "
+        "as an opaque string.",
+        examples=["ev_42"],
+    )
+    type: str
+    component: str
+    date: date
+    created_at: UtcDateTime
+    received_at: UtcDateTime
+    event_id: str | None = Field(description="The client's id of the event, if it sent one.")
+    status: Literal["accepted", "rejected"]
+    code: str
+    message: str
+    rules_version: str
+
+
+class HistoryPage(BaseModel):
+    contract_number: str
+    events: list[HistoryEventRead]
+    next: str | None = Field(
+        description="Pass as `after` to read the following page; null on the last page.",
+        examples=["WyJoMSIsIjEyMzQiLCIyMDI0LTAzLTAzVDEwOjAwOjAwLjAwMDAwMHwwMDB8MjAyNC0wMy0wM3xiIiwxMDBd"],
+    )
