@@ -63,7 +63,8 @@ def open_runtime(settings: Settings) -> Runtime:
         len(rulebook.event_types),
     )
     engine = RulesEngine(rulebook)
-    return Runtime(settings, engine, engines, writer, Reader(engines.reader), EventRecorder(engine, writer))
+    recorder = EventRecorder(engine, writer, engines.reader, max_future_skew=settings.max_future_skew)
+    return Runtime(settings, engine, engines, writer, Reader(engines.reader), recorder)
 
 
 def _prepare_schema(engines: Engines) -> None:

@@ -10,12 +10,14 @@ the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -59,22 +61,43 @@ class Prepared:
 
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         compiled = self._compiled(conn.dialect)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(compiled.sql, compiled.params(values))
+        params = compiled.params(values)
+        with _translated(conn, compiled.sql, params) as cursor:
+            cursor.execute(compiled.sql, params)
             return [compiled.row(raw) for raw in cursor.fetchall()]
-        finally:
-            cursor.close()
 
     def execute_many(self, conn: Connection, values: Sequence[Mapping[str, Any]]) -> None:
         if not values:
             return
         compiled = self._compiled(conn.dialect)
+        params = [compiled.params(v) for v in values]
+        with _translated(conn, compiled.sql, params) as cursor:
+            cursor.executemany(compiled.sql, params)
+
+
+@contextmanager
+def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
+    """A driver cursor whose errors come out as SQLAlchemy's, as on the ``Connection`` path.
+
+    Services and the writer catch ``sqlalchemy.exc`` types and rely on
+    ``connection_invalidated``; a raw driver error would slip past them. A lost connection is
+    invalidated here exactly as SQLAlchemy does it, so the next checkout reconnects."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = None
+    try:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(compiled.sql, [compiled.params(v) for v in values])
-        finally:
-            cursor.close()
+        yield cursor
+    except dbapi.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, params, exc, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
+    finally:
+        if cursor is not None:
+            with suppress(Exception):
+                cursor.close()
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:

@@ -6,7 +6,7 @@ the rest go through SQLAlchemy's ``Connection`` as usual.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -85,6 +85,7 @@ def contract_ids(conn: Connection) -> list[tuple[int, str]]:
 # --- components (the projection) ----------------------------------------------------------------
 
 _lock_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")).with_for_update())
+_find_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")))
 _components_of_contract = Prepared(
     select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.last_key).where(
         cc.c.contract_id == bindparam("contract_id")
@@ -92,10 +93,10 @@ _components_of_contract = Prepared(
 )
 
 
-def lock_with_components(
-    conn: Connection, numbers: Collection[str]
+def contracts_with_components(
+    conn: Connection, numbers: Collection[str], *, lock: bool = True
 ) -> tuple[dict[str, int], dict[tuple[int, str], ComponentRow]]:
-    """The contracts that exist and their components, each contract locked for this transaction.
+    """The contracts that exist and their components; with ``lock``, each contract locked for this transaction.
 
     Locks are taken in contract-number order, so concurrent writers cannot deadlock. The
     components are read by a statement of their own, after the lock: on PostgreSQL a statement
@@ -103,8 +104,9 @@ def lock_with_components(
     reading them in the locking statement would miss what the lock holder just committed."""
     ids: dict[str, int] = {}
     components: dict[tuple[int, str], ComponentRow] = {}
+    find = _lock_contract if lock else _find_contract
     for number in sorted(numbers):
-        for (cid,) in _lock_contract.rows(conn, {"number": number}):
+        for (cid,) in find.rows(conn, {"number": number}):
             ids[number] = cid
             for component, state, start, end, last_key in _components_of_contract.rows(conn, {"contract_id": cid}):
                 components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
@@ -156,31 +158,9 @@ def update_components(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredVerdict:
-    accepted: bool
-    code: str
-    message: str
-    created_at: datetime
-
-
-_event_by_client_id = Prepared(
-    select(events.c.accepted, events.c.code, events.c.message, events.c.created_at).where(
-        events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id")
-    )
-)
-
-
-def events_by_client_id(conn: Connection, pairs: Collection[tuple[int, str]]) -> dict[tuple[int, str], StoredVerdict]:
-    found = {}
-    for cid, event_id in pairs:
-        for row in _event_by_client_id.rows(conn, {"contract_id": cid, "event_id": event_id}):
-            found[(cid, event_id)] = StoredVerdict(*row)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
 class StoredEvent:
     id: int
+    component: str
     sort_key: str
     type: str
     day: date
@@ -194,23 +174,57 @@ class StoredEvent:
     end_after: date | None
 
 
-_events_from = Prepared(
-    select(*(events.c[f.name] for f in fields(StoredEvent)))
+_STORED = tuple(events.c[f.name] for f in fields(StoredEvent))
+_event_by_client_id = Prepared(
+    select(*_STORED).where(events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id"))
+)
+_event_by_key = Prepared(
+    select(*_STORED).where(
+        events.c.contract_id == bindparam("contract_id"),
+        events.c.component == bindparam("component"),
+        events.c.sort_key == bindparam("key"),
+    )
+)
+_events_after = Prepared(
+    select(*_STORED)
     .where(
         events.c.contract_id == bindparam("contract_id"),
         events.c.component == bindparam("component"),
-        events.c.sort_key >= bindparam("key"),
+        events.c.sort_key > bindparam("key"),
     )
     .order_by(events.c.sort_key)
+    .limit(bindparam("limit"))
+    .offset(bindparam("skip"))  # SQLite writes LIMIT ? OFFSET ?; a named offset keeps every parameter ours
 )
 
 
-def events_from(conn: Connection, contract_id: int, component: str, key: str) -> list[StoredEvent]:
-    """The component's stored events at or after ``key``, in order: what a late event replays."""
-    return [
-        StoredEvent(*row)
-        for row in _events_from.rows(conn, {"contract_id": contract_id, "component": component, "key": key})
-    ]
+def event_by_client_id(conn: Connection, contract_id: int, event_id: str) -> StoredEvent | None:
+    rows = _event_by_client_id.rows(conn, {"contract_id": contract_id, "event_id": event_id})
+    return StoredEvent(*rows[0]) if rows else None
+
+
+def event_by_key(conn: Connection, contract_id: int, component: str, key: str) -> StoredEvent | None:
+    rows = _event_by_key.rows(conn, {"contract_id": contract_id, "component": component, "key": key})
+    return StoredEvent(*rows[0]) if rows else None
+
+
+def events_after(
+    conn: Connection, contract_id: int, component: str, key: str, *, first_chunk: int = 32
+) -> Iterator[StoredEvent]:
+    """The component's stored events after ``key``, in order, read in growing chunks as consumed.
+
+    A late event usually stops replaying after a few stored events (see domain/replay.py), so
+    reading the whole tail up front would cost more than the replay itself."""
+    limit = first_chunk
+    while True:
+        rows = _events_after.rows(
+            conn, {"contract_id": contract_id, "component": component, "key": key, "limit": limit, "skip": 0}
+        )
+        for row in rows:
+            yield StoredEvent(*row)
+        if len(rows) < limit:
+            return
+        key, limit = rows[-1][2], min(limit * 4, 2048)
 
 
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:

@@ -1,76 +1,120 @@
-"""The one place that commits: a writer thread with group commit.
+"""The one place that commits: a writer thread with group commit and serial answers.
 
 Writes are queued as functions of a connection. The thread takes every queued write (up to a
-limit), runs them in one transaction and commits once; only then are their results handed
-back, so nothing is acknowledged before its commit. Several concurrent requests thus share one
-commit. Batch writes that share a function are merged into one call, so concurrent requests
-also share their statements. A write that fails does not sink the others: the group is rolled
-back and each write is retried alone. Results for an event loop are handed over with one wake-up
-of that loop per commit, not one per request.
+limit) and runs them one after another in one transaction, then commits once; only then are
+their results handed back, so nothing is acknowledged before its commit. Several concurrent
+requests thus share one commit, but never a statement: each write reads what the writes before
+it in the group wrote, so every answer is the one that request would get if the group had
+been committed one write at a time, in queue order.
+
+Writes must raise a ``DomainError`` before they write anything (services judge first, then
+write), so a refused request leaves the group's transaction as if it had never run, without a
+savepoint per request. Any other failure rolls the group back and runs each write again in a
+transaction of its own, so one bad write cannot sink the others.
+
+Faults:
+- a connection lost before commit (a restarted or killed PostgreSQL backend) is replaced and
+  the group retried once; a commit that fails leaves the outcome unknown and answers 503;
+- storage that cannot take writes (read-only, full, file removed or replaced) answers 503
+  ``storage_unavailable``, and ``problem()`` says so until a write succeeds again;
+- a full queue answers 503 ``overloaded`` at once, and a writer thread that died fails every
+  pending and later write with 503 ``writer_stopped`` instead of leaving them waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from app.db.storage import StorageProbe, storage_failure
+from app.domain.errors import DomainError, Unavailable
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Item = TypeVar("Item")
-BatchWork = Callable[[Connection, Sequence[Any]], Sequence[Any]]
 Outcome = tuple[Any, BaseException | None]
 
 
 @dataclass(slots=True)
 class _Write:
-    work: BatchWork
-    items: Sequence[Any]
+    work: Callable[[Connection], Any]
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
-    whole: bool = False
-    """Resolve with the one result itself rather than with the list of results."""
 
 
 class Writer:
-    def __init__(self, engine: Engine, *, group_max: int = 512) -> None:
+    def __init__(
+        self, engine: Engine, *, group_max: int = 512, queue_max: int = 10_000, probe: StorageProbe | None = None
+    ) -> None:
         self._engine, self._group_max = engine, group_max
-        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
+        self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=queue_max)
+        self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
+        self._probe = probe or StorageProbe(engine)
         self._conn: Connection | None = None
+        self._stopped: str | None = None
+        self._storage_error: str | None = None
         self.commits = 0
 
     def start(self) -> None:
+        self._probe.problem()  # remember which file the service opened
         self._thread.start()
 
     def stop(self) -> None:
         """Finish every queued write, then stop."""
-        self._queue.put(None)
-        self._thread.join()
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
         if self._conn is not None:
-            self._conn.close()
+            with contextlib.suppress(Exception):
+                self._conn.close()
+
+    def problem(self) -> str | None:
+        """Why writes would fail now, or ``None`` when they can go through."""
+        if self._stopped is not None:
+            return self._stopped
+        if not self._thread.is_alive():
+            return "The writer is not running."
+        return self._probe.problem() or self._storage_error
 
     async def run(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(conn)`` in the next group commit and return its result once committed."""
+        if self._stopped is not None:
+            raise Unavailable(self._stopped, "writer_stopped")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Write(lambda conn, _items: [work(conn)], [None], future, loop, whole=True))
+        try:
+            self._queue.put_nowait(_Write(work, future, loop))
+        except queue.Full:
+            raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded") from None
         return await future
 
-    async def run_batch(
-        self, work: Callable[[Connection, Sequence[Item]], Sequence[T]], items: Sequence[Item]
-    ) -> list[T]:
-        """Run ``work(conn, items)``; queued batches with the same ``work`` run as one call."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[T]] = loop.create_future()
-        self._queue.put(_Write(work, items, future, loop))
-        return await future
+    def _main(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:
+            self._stopped = f"The writer stopped after an internal error: {exc!r}."
+            logger.exception("writer thread died; failing every pending write")
+            self._fail_pending()
+            raise
+
+    def _fail_pending(self) -> None:
+        while True:
+            try:
+                write = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if write is not None:
+                _deliver([write], [(None, Unavailable(self._stopped or "The writer stopped.", "writer_stopped"))])
 
     def _loop(self) -> None:
         while True:
@@ -87,7 +131,12 @@ class Writer:
                     stopping = True
                     break
                 group.append(nxt)
-            _deliver(group, self._commit(group))
+            try:
+                outcomes = self._commit(group)
+            except BaseException:
+                _deliver(group, [(None, Unavailable("The writer stopped.", "writer_stopped"))] * len(group))
+                raise
+            _deliver(group, outcomes)
             if stopping:
                 return
 
@@ -98,29 +147,73 @@ class Writer:
 
     def _commit(self, group: list[_Write]) -> list[Outcome]:
         try:
-            conn = self._connection()
-            with conn.begin():
-                results = [
-                    result
-                    for _, run in itertools.groupby(group, key=lambda w: w.work)
-                    for result in _run_merged(conn, list(run))
-                ]
+            outcomes = self._attempt(group)
+        except _Disconnected:
+            self._discard_connection()
+            try:
+                outcomes = self._attempt(group)
+            except _Disconnected as exc:
+                return self._storage_down(group, exc.__cause__ or exc)
+        except _StorageDown as exc:
+            return self._storage_down(group, exc.__cause__ or exc)
         except Exception as exc:
             if len(group) == 1:
+                logger.exception("write failed")
                 return [(None, exc)]
             return [outcome for write in group for outcome in self._commit([write])]
+        self._storage_error = None
+        return outcomes
+
+    def _attempt(self, group: list[_Write]) -> list[Outcome]:
+        """Run the group in one transaction and commit it; raise to have it retried or refused."""
+        outcomes: list[Outcome] = []
+        committing = False
+        try:
+            conn = self._connection()
+            with conn.begin():
+                for write in group:
+                    try:
+                        outcomes.append((write.work(conn), None))
+                    except DomainError as exc:
+                        outcomes.append((None, exc))
+                problem = self._probe.problem()
+                if problem is not None:
+                    raise _StorageDown(problem)
+                committing = True
+        except DBAPIError as exc:
+            if exc.connection_invalidated and not committing:
+                raise _Disconnected from exc
+            if exc.connection_invalidated or storage_failure(exc):
+                raise _StorageDown(str(exc.orig)) from exc
+            raise
         self.commits += 1
-        return [(result[0] if write.whole else result, None) for write, result in zip(group, results, strict=True)]
+        return outcomes
+
+    def _discard_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.invalidate()
+            self._conn = None
+
+    def _storage_down(self, group: list[_Write], cause: BaseException) -> list[Outcome]:
+        self._storage_error = f"The database cannot take writes: {_first_line(cause)}"
+        logger.error("write refused: %s", self._storage_error)
+        self._discard_connection()
+        error = Unavailable(self._storage_error, "storage_unavailable")
+        return [(None, error)] * len(group)
 
 
-def _run_merged(conn: Connection, writes: list[_Write]) -> list[list[Any]]:
-    """Run writes sharing one function as a single call; split the results back per write."""
-    items = [item for write in writes for item in write.items]
-    results = list(writes[0].work(conn, items))
-    if len(results) != len(items):
-        raise RuntimeError(f"batch work returned {len(results)} results for {len(items)} items")
-    starts = list(itertools.accumulate((len(w.items) for w in writes), initial=0))
-    return [results[a:b] for a, b in itertools.pairwise(starts)]
+class _Disconnected(Exception):
+    """The connection was lost before commit: the group may be retried on a new one."""
+
+
+class _StorageDown(Exception):
+    """Storage refused the group, or would lose it."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
 
 
 def _deliver(group: list[_Write], outcomes: list[Outcome]) -> None:

@@ -17,6 +17,8 @@ class EventCommand:
     """Naive UTC."""
     received_at: datetime
     event_id: str | None = None
+    created_at_given: bool = True
+    """False when the client left ``created_at`` out and the service chose it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,5 +39,7 @@ class EventOutcome:
     created_at: datetime | None = None
     duplicate: bool = False
     replayed: int = 0
-    """How many stored events this event made the service re-evaluate."""
+    """How many stored events this event made the service judge again."""
     changed: list[ChangedEvent] = field(default_factory=list)
+    """The first ``CHANGED_LIMIT`` stored events whose verdict this request changed."""
+    changed_total: int = 0

@@ -1,17 +1,18 @@
-"""Recording events: judge each one with the engine and keep log and projection in step.
+"""Recording events: judge one request's events, then keep log and projection in step.
 
-Events are applied per component in ``created_at`` order. An event newer than everything
-stored for its component (the common case) is applied to the stored projection directly.
-An older one (a late event) makes the component replay from the stored timeline just before
-it; stored events after it are re-judged, and those whose outcome changed are rewritten.
-Components are independent, so a replay touches one component of one contract.
+A request is judged as a whole before anything is written: its events are checked and
+grouped per component, each component replays once (domain/replay.py) from the stored
+timeline just before its earliest new event, and only then are rows inserted and rewritten.
+A request refused as a whole (an ``event_id`` reused with other content) therefore writes
+nothing, which is what lets the writer run many requests in one transaction without a
+savepoint each. Judging without writing is also the dry run: the same code, no lock, no rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,161 +21,196 @@ from app.db import queries
 from app.domain.engine import RulesEngine
 from app.domain.errors import component_not_in_contract, contract_not_found, unsupported_event_type
 from app.domain.ordering import sort_key
-from app.domain.rules.model import EventType
+from app.domain.replay import Move, Recorded, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.commands import ChangedEvent, EventCommand, EventOutcome
+from app.services.idempotency import ClientIds, Item
+
+CHANGED_LIMIT = 100
+"""Most changed verdicts listed in one answer; ``changed_total`` gives the full count."""
 
 
 @dataclass(slots=True)
-class _New:
-    key: str
-    index: int
-    command: EventCommand
-    type: EventType
+class Judgement:
+    """One request judged: its answers, and the rows that storing it writes."""
+
+    outcomes: list[EventOutcome]
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    projection: list[dict[str, Any]] = field(default_factory=list)
+
+    def store(self, conn: Connection) -> None:
+        queries.insert_events(conn, self.inserts)
+        queries.update_events(conn, self.updates)
+        queries.update_components(conn, self.projection)
 
 
-def record_events(conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine) -> list[EventOutcome]:
-    """Judge and store ``commands``; the outcomes are in input order. The caller commits."""
-    return _Batch(conn, engine).run(commands)
+def record_events(
+    conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine, batch: bool = False
+) -> list[EventOutcome]:
+    """Judge and store one request's ``commands``; outcomes in input order. The writer commits."""
+    judgement = judge_events(conn, commands, engine=engine, lock=True, batch=batch)
+    judgement.store(conn)
+    return judgement.outcomes
 
 
-class _Batch:
-    def __init__(self, conn: Connection, engine: RulesEngine) -> None:
-        self.conn, self.engine = conn, engine
+def judge_events(
+    conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine, lock: bool, batch: bool = False
+) -> Judgement:
+    """Answers for ``commands`` against the stored history, and the rows to write; writes nothing."""
+    event_types = engine.rulebook.event_types
+    ids, components = queries.contracts_with_components(conn, {c.contract_number for c in commands}, lock=lock)
+    outcomes: list[EventOutcome | None] = [None] * len(commands)
+    client_ids = ClientIds(conn, batch=batch)
+    groups: dict[tuple[int, str], list[Item]] = defaultdict(list)
+    for index, command in enumerate(commands):
+        event_type = event_types.get(command.type)
+        cid = ids.get(command.contract_number)
+        if event_type is None:
+            outcomes[index] = EventOutcome(unsupported_event_type(command.type, event_types))
+        elif cid is None:
+            outcomes[index] = EventOutcome(contract_not_found(command.contract_number))
+        elif (cid, event_type.component) not in components:
+            outcomes[index] = EventOutcome(component_not_in_contract(event_type.component))
+        else:
+            key = sort_key(command.created_at, event_type.rank, command.day, command.type)
+            item = Item(index, cid, command, event_type, key)
+            groups[(cid, event_type.component)].append(client_ids.resolve(item))
+    judgement = Judgement([])
+    for (cid, component), items in groups.items():
+        _ComponentJudge(conn, engine, judgement, outcomes).run(cid, component, components[(cid, component)], items)
+    judgement.outcomes = [o for o in outcomes if o is not None]
+    return judgement
+
+
+class _ComponentJudge:
+    """One component of one request: find repeats, replay once, build answers and rows."""
+
+    def __init__(
+        self, conn: Connection, engine: RulesEngine, judgement: Judgement, outcomes: list[EventOutcome | None]
+    ) -> None:
+        self.conn, self.engine, self.judgement, self.outcomes = conn, engine, judgement, outcomes
         self.version = engine.rulebook.version
-        self.inserts: list[dict[str, Any]] = []
-        self.updates: list[dict[str, Any]] = []
-        self.projection: list[dict[str, Any]] = []
 
-    def run(self, commands: Sequence[EventCommand]) -> list[EventOutcome]:
-        outcomes: list[EventOutcome | None] = [None] * len(commands)
-        aliases: list[tuple[int, int]] = []  # (duplicate, original) within this batch
-        event_types = self.engine.rulebook.event_types
-        ids, components = queries.lock_with_components(self.conn, {c.contract_number for c in commands})
-        client_ids = {
-            (ids[c.contract_number], c.event_id)
-            for c in commands
-            if c.event_id is not None and c.contract_number in ids
-        }
-        stored_by_client_id = queries.events_by_client_id(self.conn, client_ids)
-        seen_client_ids: dict[tuple[int, str], int] = {}
-        groups: dict[tuple[int, str], list[_New]] = defaultdict(list)
-        for index, command in enumerate(commands):
-            event_type = event_types.get(command.type)
-            cid = ids.get(command.contract_number)
-            if event_type is None:
-                outcomes[index] = EventOutcome(unsupported_event_type(command.type, event_types))
-            elif cid is None:
-                outcomes[index] = EventOutcome(contract_not_found(command.contract_number))
-            elif (cid, event_type.component) not in components:
-                outcomes[index] = EventOutcome(component_not_in_contract(event_type.component))
-            elif command.event_id is not None and (cid, command.event_id) in stored_by_client_id:
-                outcomes[index] = _repeat(stored_by_client_id[(cid, command.event_id)])
-            elif command.event_id is not None and (cid, command.event_id) in seen_client_ids:
-                aliases.append((index, seen_client_ids[(cid, command.event_id)]))
+    def run(self, cid: int, component: str, row: queries.ComponentRow, items: list[Item]) -> None:
+        new: dict[str, Item] = {}
+        repeats: list[Item] = []
+        stored_repeats: dict[str, queries.StoredEvent] = {}
+        for item in sorted(items, key=lambda i: (i.key, i.index)):
+            if item.key in new or item.key in stored_repeats:
+                repeats.append(item)
+                continue
+            stored = None
+            if row.last_key is not None and item.key <= row.last_key:
+                stored = queries.event_by_key(self.conn, cid, component, item.key)
+            if stored is None:
+                new[item.key] = item
             else:
-                if command.event_id is not None:
-                    seen_client_ids[(cid, command.event_id)] = index
-                key = sort_key(command.created_at, event_type.rank, command.day, command.type)
-                groups[(cid, event_type.component)].append(_New(key, index, command, event_type))
-        for (cid, component), new in groups.items():
-            new.sort(key=lambda n: n.key)
-            self._apply(cid, component, components[(cid, component)], new, outcomes)
-        queries.insert_events(self.conn, self.inserts)
-        queries.update_events(self.conn, self.updates)
-        queries.update_components(self.conn, self.projection)
-        for duplicate, original in aliases:
-            first = outcomes[original]
-            assert first is not None
-            outcomes[duplicate] = EventOutcome(first.verdict, first.created_at, duplicate=True)
-        return [o for o in outcomes if o is not None]
+                stored_repeats[item.key] = stored
+                repeats.append(item)
+        current: dict[str, tuple[Verdict, Any]] = {
+            key: (_verdict_of(s), s.created_at) for key, s in stored_repeats.items()
+        }
+        if new:
+            self._replay(cid, component, row, list(new.values()), current)
+        for item in repeats:
+            verdict, created_at = current[item.key]
+            self.outcomes[item.index] = EventOutcome(verdict, created_at, duplicate=True)
 
-    def _apply(
-        self, cid: int, component: str, row: queries.ComponentRow, new: list[_New], outcomes: list[EventOutcome | None]
+    def _replay(
+        self,
+        cid: int,
+        component: str,
+        row: queries.ComponentRow,
+        new: list[Item],
+        current: dict[str, tuple[Verdict, Any]],
     ) -> None:
         first_key = new[0].key
-        late = row.last_key is not None and first_key <= row.last_key
-        stored = queries.events_from(self.conn, cid, component, first_key) if late else []
+        late = row.last_key is not None and first_key < row.last_key
         before = row.timeline
+        stored: Any = ()
         if late:
             before = queries.timeline_before(self.conn, cid, component, first_key) or self.engine.initial(component)
-        by_key: dict[str, queries.StoredEvent | _New] = {s.sort_key: s for s in stored}
-        repeats: list[tuple[int, str]] = []
-        for item in new:
-            if item.key in by_key:
-                repeats.append((item.index, item.key))
-            else:
-                by_key[item.key] = item
-        timeline, changed = before, list[ChangedEvent]()
-        judged: dict[str, EventOutcome] = {}
-        for key in sorted(by_key):
-            entry = by_key[key]
-            if isinstance(entry, _New):
-                verdict, timeline = self.engine.apply(component, timeline, entry.type.trigger, entry.command.day)
-                judged[key] = outcomes[entry.index] = EventOutcome(
-                    verdict, entry.command.created_at, replayed=len(stored)
-                )
-                self.inserts.append(self._row(cid, component, entry, verdict, timeline))
-                continue
-            verdict, timeline = self.engine.apply(component, timeline, self._trigger_of(entry.type), entry.day)
-            judged[key] = EventOutcome(verdict, entry.created_at, duplicate=True)
-            previous = Verdict(entry.accepted, entry.code, entry.message)
-            if self._rewrite(entry, verdict, timeline) and previous != verdict:
-                changed.append(ChangedEvent(entry.type, entry.day, entry.created_at, entry.event_id, previous, verdict))
-        for index, key in repeats:
-            outcomes[index] = EventOutcome(judged[key].verdict, judged[key].created_at, duplicate=True)
-        first = outcomes[new[0].index]
-        if first is not None and not first.duplicate:
-            first.changed = changed
-        self.projection.append(
-            {
-                "b_contract_id": cid,
-                "b_component": component,
-                "state": timeline.state,
-                "start_date": timeline.start,
-                "end_date": timeline.end,
-                "last_key": max(new[-1].key, row.last_key or ""),
-            }
-        )
+            stored = (
+                Recorded(Move(s.sort_key, self._trigger_of(s.type), s.day), _verdict_of(s), _after_of(s), s)
+                for s in queries.events_after(self.conn, cid, component, first_key)
+            )
+        moves = [Move(i.key, i.event_type.trigger, i.command.day) for i in new]
+        result = replay_component(self.engine, component, before, moves, stored)
+        changed: list[ChangedEvent] = []
+        for record, outcome in result.rewritten:
+            s = record.ref
+            current[s.sort_key] = (outcome.verdict, s.created_at)
+            self.judgement.updates.append(_update(s, outcome.verdict, outcome.after, self.version))
+            if outcome.verdict != record.verdict:
+                changed.append(ChangedEvent(s.type, s.day, s.created_at, s.event_id, record.verdict, outcome.verdict))
+        for position, (item, outcome) in enumerate(zip(new, result.new, strict=True)):
+            answer = EventOutcome(outcome.verdict, item.command.created_at)
+            if position == 0:
+                answer.replayed = result.rejudged
+                answer.changed, answer.changed_total = changed[:CHANGED_LIMIT], len(changed)
+            self.outcomes[item.index] = answer
+            current[item.key] = (outcome.verdict, item.command.created_at)
+            self.judgement.inserts.append(
+                _insert(cid, component, item, outcome.verdict, outcome.after, version=self.version)
+            )
+        last_key = max(new[-1].key, row.last_key or "")
+        if result.final is not None or last_key != row.last_key:
+            final = result.final or row.timeline
+            self.judgement.projection.append(
+                {
+                    "b_contract_id": cid,
+                    "b_component": component,
+                    "state": final.state,
+                    "start_date": final.start,
+                    "end_date": final.end,
+                    "last_key": last_key,
+                }
+            )
 
     def _trigger_of(self, event_type: str) -> str:
         return self.engine.rulebook.event_types[event_type].trigger
 
-    def _rewrite(self, row: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline) -> bool:
-        """Queue an update when re-judging ``row`` changed anything; say whether it did."""
-        values = {
-            "accepted": verdict.accepted,
-            "code": verdict.code,
-            "message": verdict.message,
-            "state_after": after.state,
-            "start_after": after.start,
-            "end_after": after.end,
-        }
-        if all(getattr(row, k) == v for k, v in values.items()):
-            return False
-        self.updates.append({"b_id": row.id, "rules_version": self.version, **values})
-        return True
 
-    def _row(self, cid: int, component: str, item: _New, verdict: Verdict, after: ComponentTimeline) -> dict[str, Any]:
-        c = item.command
-        return {
-            "contract_id": cid,
-            "component": component,
-            "type": c.type,
-            "day": c.day,
-            "created_at": c.created_at,
-            "sort_key": item.key,
-            "event_id": c.event_id,
-            "received_at": c.received_at,
-            "accepted": verdict.accepted,
-            "code": verdict.code,
-            "message": verdict.message,
-            "rules_version": self.version,
-            "state_after": after.state,
-            "start_after": after.start,
-            "end_after": after.end,
-        }
+def _verdict_of(stored: queries.StoredEvent) -> Verdict:
+    return Verdict(stored.accepted, stored.code, stored.message)
 
 
-def _repeat(stored: queries.StoredVerdict) -> EventOutcome:
-    return EventOutcome(Verdict(stored.accepted, stored.code, stored.message), stored.created_at, duplicate=True)
+def _after_of(stored: queries.StoredEvent) -> ComponentTimeline:
+    return ComponentTimeline(stored.state_after, stored.start_after, stored.end_after)
+
+
+def _update(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
+    return {
+        "b_id": stored.id,
+        "accepted": verdict.accepted,
+        "code": verdict.code,
+        "message": verdict.message,
+        "rules_version": version,
+        "state_after": after.state,
+        "start_after": after.start,
+        "end_after": after.end,
+    }
+
+
+def _insert(
+    cid: int, component: str, item: Item, verdict: Verdict, after: ComponentTimeline, *, version: str
+) -> dict[str, Any]:
+    c = item.command
+    return {
+        "contract_id": cid,
+        "component": component,
+        "type": c.type,
+        "day": c.day,
+        "created_at": c.created_at,
+        "sort_key": item.key,
+        "event_id": c.event_id,
+        "received_at": c.received_at,
+        "accepted": verdict.accepted,
+        "code": verdict.code,
+        "message": verdict.message,
+        "rules_version": version,
+        "state_after": after.state,
+        "start_after": after.start,
+        "end_after": after.end,
+    }

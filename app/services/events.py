@@ -1,20 +1,26 @@
-"""Submitting events: stamp them, hand them to the writer, and wait for the commit."""
+"""Submitting events: stamp them, hand each request to the writer, and wait for its commit.
+
+Dry runs never enter the writer: they judge the request against a snapshot of the committed
+state on a connection of their own, so they cannot see, or be seen by, another request.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
 from app.db.writer import Writer
 from app.domain.engine import RulesEngine
+from app.domain.errors import Invalid
 from app.domain.ordering import to_utc
 from app.observability.metrics import metrics
 from app.services.commands import EventCommand, EventOutcome
-from app.services.event_log import record_events
+from app.services.event_log import judge_events, record_events
 
 
 class EventLike(Protocol):
@@ -25,41 +31,58 @@ class EventLike(Protocol):
     event_id: str | None
 
 
-def to_commands(events: Sequence[EventLike], received_at: datetime) -> list[EventCommand]:
-    """Commands in UTC. An event without ``created_at`` gets the receipt time plus its position
-    in microseconds, so events of one request without times keep their order."""
-    return [
-        EventCommand(
-            e.type,
-            e.contract_number,
-            e.date,
-            to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i),
-            received_at,
-            e.event_id,
+def to_commands(
+    events: Sequence[EventLike], received_at: datetime, *, max_future_skew: timedelta | None = None, batch: bool = False
+) -> list[EventCommand]:
+    """Commands in naive UTC. An event without ``created_at`` gets the receipt time plus its
+    position in microseconds, so events of one request without times keep their order.
+
+    A ``created_at`` later than receipt plus ``max_future_skew`` is refused: stored, it would
+    make every event sent before that moment a late event, judged before it."""
+    commands = []
+    for i, e in enumerate(events):
+        given = e.created_at is not None
+        created_at = to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i)
+        if max_future_skew is not None and created_at > received_at + max_future_skew:
+            where = f"events[{i}].created_at" if batch else "created_at"
+            raise Invalid(
+                f"{where} {created_at.isoformat()}Z is more than {max_future_skew} after the time of receipt "
+                f"({received_at.isoformat(timespec='seconds')}Z); nothing was stored.",
+                "created_at_in_future",
+            )
+        commands.append(
+            EventCommand(e.type, e.contract_number, e.date, created_at, received_at, e.event_id, created_at_given=given)
         )
-        for i, e in enumerate(events)
-    ]
+    return commands
 
 
-def preview_events(conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine) -> list[EventOutcome]:
-    """What recording would answer, against the stored history, with nothing kept."""
-    with conn.begin_nested() as savepoint:
-        outcomes = record_events(conn, commands, engine=engine)
-        savepoint.rollback()
-    return outcomes
+def preview_events(
+    engine: Engine, commands: Sequence[EventCommand], *, rules: RulesEngine, batch: bool
+) -> list[EventOutcome]:
+    """What recording would answer now, judged on one snapshot of the committed state; stores nothing."""
+    snapshot = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**snapshot) as conn, conn.begin():
+        return judge_events(conn, commands, engine=rules, lock=False, batch=batch).outcomes
 
 
 class EventRecorder:
-    """Hands events to the writer. Concurrent requests are judged and committed together."""
+    """Hands each request to the writer, which commits concurrent requests together."""
 
-    def __init__(self, engine: RulesEngine, writer: Writer) -> None:
-        self._writer = writer
-        self._record = partial(record_events, engine=engine)
-        self._preview = partial(preview_events, engine=engine)
+    def __init__(
+        self, engine: RulesEngine, writer: Writer, reads: Engine, *, max_future_skew: timedelta | None = None
+    ) -> None:
+        self._engine, self._writer, self._reads = engine, writer, reads
+        self._max_future_skew = max_future_skew
 
-    async def submit(self, events: Sequence[EventLike], *, dry_run: bool = False) -> list[EventOutcome]:
-        commands = to_commands(events, datetime.now(UTC).replace(tzinfo=None))
-        outcomes = await self._writer.run_batch(self._preview if dry_run else self._record, commands)
-        if not dry_run:
-            metrics().record_outcomes(outcomes)
+    async def submit(
+        self, events: Sequence[EventLike], *, dry_run: bool = False, batch: bool = False
+    ) -> list[EventOutcome]:
+        """Outcomes in input order; ``batch`` says the events came as a list (messages name the index)."""
+        received_at = datetime.now(UTC).replace(tzinfo=None)
+        commands = to_commands(events, received_at, max_future_skew=self._max_future_skew, batch=batch)
+        if dry_run:
+            preview = partial(preview_events, self._reads, commands, rules=self._engine, batch=batch)
+            return await asyncio.to_thread(preview)
+        outcomes = await self._writer.run(partial(record_events, commands=commands, engine=self._engine, batch=batch))
+        metrics().record_outcomes(outcomes)
         return outcomes

@@ -124,8 +124,31 @@ def test_redelivery_is_not_stored_twice(client: TestClient) -> None:
 def test_repeated_event_id_is_not_stored_twice(client: TestClient) -> None:
     make_contract(client)
     client.post("/event", json=event("supply_energy_start", "2024-01-01", event_id="evt-1"))
-    again = client.post("/event", json=event("supply_energy_start", "2024-02-02", event_id="evt-1"))
-    assert again.json()["duplicate"] is True
+    again = client.post("/event", json=event("supply_energy_start", "2024-01-01", event_id="evt-1"))
+    assert (again.status_code, again.json()["duplicate"], again.json()["code"]) == (200, True, "accepted")
+    assert [e["event_id"] for e in history(client)] == ["evt-1"]
+
+
+def test_event_id_reused_with_other_content_is_refused_and_stores_nothing(client: TestClient) -> None:
+    make_contract(client)
+    client.post("/event", json=event("supply_energy_start", "2024-01-01", "2024-01-01T08:00:00", event_id="evt-1"))
+    clash = client.post(
+        "/event", json=event("supply_energy_start", "2024-02-02", "2024-01-01T08:00:00", event_id="evt-1")
+    )
+    assert clash.status_code == 409
+    body = clash.json()
+    assert (body["status"], body["code"]) == ("error", "event_id_conflict")
+    assert "supply_energy_start dated 2024-01-01" in body["message"]
+    assert "date 2024-02-02 instead of 2024-01-01" in body["message"]
+    in_batch = client.post(
+        "/events",
+        json=[
+            event("battery_optimization_start", "2024-03-01", "2024-03-01T00:00:00", event_id="evt-2"),
+            event("battery_optimization_start", "2024-03-02", "2024-03-01T00:00:00", event_id="evt-2"),
+        ],
+    )
+    assert (in_batch.status_code, in_batch.json()["code"]) == (409, "event_id_conflict")
+    assert in_batch.json()["message"].startswith("events[1]: ")
     assert [e["event_id"] for e in history(client)] == ["evt-1"]
     assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"]["start"] == "2024-01-01"
 

@@ -79,7 +79,10 @@ def test_ordering_keys_sort_byte_wise(postgres_engines: Engines) -> None:
     with postgres_engines.reader.connect() as connection:
         assert [row.sort_key for row in queries.contract_events(connection, cid)] == sorted(keys)
         first = min(keys)
-        assert [row.sort_key for row in queries.events_from(connection, cid, "energy_supply", first)] == sorted(keys)
+        after_first = [
+            row.sort_key for row in queries.events_after(connection, cid, "energy_supply", first, first_chunk=2)
+        ]
+        assert after_first == sorted(keys)[1:]
         collations = connection.execute(
             text(
                 "SELECT table_name, column_name, collation_name FROM information_schema.columns "
@@ -97,7 +100,7 @@ def test_a_writer_that_waited_for_the_lock_sees_what_the_holder_committed(postgr
     seen: list[dict[tuple[int, str], queries.ComponentRow]] = []
     with engine.connect() as holder, engine.connect() as waiter:
         holder_tx = holder.begin()
-        ids, _ = queries.lock_with_components(holder, {"w"})
+        ids, _ = queries.contracts_with_components(holder, {"w"})
         queries.update_components(
             holder,
             [
@@ -114,7 +117,7 @@ def test_a_writer_that_waited_for_the_lock_sees_what_the_holder_committed(postgr
 
         def wait_for_lock() -> None:
             with waiter.begin():
-                seen.append(queries.lock_with_components(waiter, {"w"})[1])
+                seen.append(queries.contracts_with_components(waiter, {"w"})[1])
 
         thread = threading.Thread(target=wait_for_lock)
         thread.start()
