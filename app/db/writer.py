@@ -96,16 +96,17 @@ class Writer:
             self._queue.put_nowait(_Write(work, future, loop))
         except queue.Full:
             raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded") from None
+        if self._stopped is not None:  # the thread died between the check above and the put
+            self._fail_pending()
         return await future
 
     def _main(self) -> None:
         try:
             self._loop()
-        except BaseException as exc:
+        except BaseException as exc:  # the thread ends here; it must not leave anyone waiting
             self._stopped = f"The writer stopped after an internal error: {exc!r}."
             logger.exception("writer thread died; failing every pending write")
             self._fail_pending()
-            raise
 
     def _fail_pending(self) -> None:
         while True:
