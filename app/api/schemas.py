@@ -67,7 +67,7 @@ UtcDateTime = Annotated[
 # database; tests/api/test_hostile_input.py checks that every request string is documented so.
 Text = Annotated[str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})]
 ContractNumber = Annotated[
-    str, AfterValidator(_printable), Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["1234"])
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["1234"]), AfterValidator(_printable)
 ]
 Name = Annotated[Text, Field(min_length=1, max_length=64, examples=["battery_optimization_start"])]
 

@@ -15,8 +15,9 @@ from app.services import contracts
 
 router = APIRouter(prefix="/contract", tags=["contracts"])
 NOT_FOUND = (404, "error", "contract_not_found", "Contract 9999 not found.")
-# First path segments that upcoming features will take (change feed, webhooks, console).
-FUTURE_SEGMENTS = frozenset({"changes", "webhooks", "ui", "static"})
+# First path segments that upcoming features will take (change feed, webhooks, console), and the
+# plural of /contract that clients guess.
+FUTURE_SEGMENTS = frozenset({"changes", "webhooks", "ui", "static", "contracts"})
 
 
 def reserved_numbers(app: FastAPI) -> frozenset[str]:
