@@ -274,13 +274,34 @@ def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 # --- history pages ------------------------------------------------------------------------------
 
 
-def history_page(conn: Connection, contract_id: int, after: tuple[str, int] | None, limit: int) -> list[Row[Any]]:
-    """Up to ``limit`` of the contract's stored events in (sort_key, id) order, after ``after``.
+HISTORY_COLUMNS = (
+    "id",
+    "sort_key",
+    "type",
+    "component",
+    "day",
+    "created_at",
+    "received_at",
+    "event_id",
+    "accepted",
+    "code",
+    "message",
+    "rules_version",
+)
+"""The columns of a history page, in the order ``history_page`` returns them."""
+
+
+def history_page(
+    conn: Connection, contract_id: int, after: tuple[str, int] | None, limit: int
+) -> list[tuple[Any, ...]]:
+    """Up to ``limit`` of the contract's stored events in (sort_key, id) order, after ``after``,
+    as plain tuples of ``HISTORY_COLUMNS``.
 
     Keyset paging rather than OFFSET: each page costs the same however deep the client has
-    read, and an event inserted before the cursor (a late event) cannot shift a later page."""
-    stmt = select(events).where(events.c.contract_id == contract_id)
+    read, and an event inserted before the cursor (a late event) cannot shift a later page.
+    Tuples unpacked by position: shaping 1,000 named ``Row``s took about three times as long."""
+    stmt = select(*(events.c[name] for name in HISTORY_COLUMNS)).where(events.c.contract_id == contract_id)
     if after is not None:
         key, event_id = after
         stmt = stmt.where((events.c.sort_key > key) | ((events.c.sort_key == key) & (events.c.id > event_id)))
-    return list(conn.execute(stmt.order_by(events.c.sort_key, events.c.id).limit(limit)))
+    return [tuple(row) for row in conn.execute(stmt.order_by(events.c.sort_key, events.c.id).limit(limit))]

@@ -63,22 +63,34 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
         raise not_found(number)
     rows = queries.history_page(conn, contract.id, position, limit + 1)
     page, more = rows[:limit], len(rows) > limit
-    return HistoryPage(
-        [
-            RecordedEvent(
-                event_public_id(e.id),
-                e.type,
-                e.component,
-                e.day,
-                e.created_at,
-                e.received_at,
-                e.event_id,
-                "accepted" if e.accepted else "rejected",
-                e.code,
-                e.message,
-                e.rules_version,
-            )
-            for e in page
-        ],
-        encode_cursor(number, page[-1].sort_key, page[-1].id) if more else None,
-    )
+    events = [
+        RecordedEvent(
+            event_public_id(row_id),
+            event_type,
+            component,
+            day,
+            created_at,
+            received_at,
+            event_id,
+            "accepted" if accepted else "rejected",
+            code,
+            message,
+            rules_version,
+        )
+        for (
+            row_id,
+            _,
+            event_type,
+            component,
+            day,
+            created_at,
+            received_at,
+            event_id,
+            accepted,
+            code,
+            message,
+            rules_version,
+        ) in page
+    ]
+    last_id, last_key = (page[-1][0], page[-1][1]) if page else (0, "")
+    return HistoryPage(events, encode_cursor(number, last_key, last_id) if more else None)
