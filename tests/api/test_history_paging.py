@@ -18,13 +18,13 @@ START = datetime(2024, 1, 1, 8, 0, 0)
 
 
 def starts(count: int, number: str = "1234", *, offset_minutes: int = 0) -> list[dict[str, Any]]:
-    """``count`` battery starts one minute apart: each is accepted and none is a duplicate."""
+    """``count`` battery starts one minute apart, in UTC written with Z as the service writes it back."""
     return [
         {
             "type": "battery_optimization_start",
             "contract_number": number,
             "date": "2024-01-01",
-            "created_at": (START + timedelta(minutes=offset_minutes + i)).isoformat(),
+            "created_at": (START + timedelta(minutes=offset_minutes + i)).isoformat() + "Z",
         }
         for i in range(count)
     ]
