@@ -79,6 +79,12 @@ FALLBACK_EXAMPLES = {
     "422": INVALID_PAYLOAD[1:],
     "503": ("error", "storage_unavailable", "The database does not answer."),
 }
+# Successes that are not event verdicts answer "ok"; the code says which operation succeeded.
+OK_EXAMPLES = {
+    "delete_contract": ("ok", "contract_deleted", "Contract 1234 deleted."),
+    "health": ("ok", "healthy", "The database answers."),
+    "ready": ("ok", "ready", "Rule tables cec913b2a19b loaded."),
+}
 
 
 def document_envelopes(schema: dict[str, Any]) -> None:
@@ -94,5 +100,9 @@ def document_envelopes(schema: dict[str, Any]) -> None:
                 if media.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
                     media["schema"] = {"$ref": ENVELOPE_REF}
                 if media.get("schema", {}).get("$ref") == ENVELOPE_REF and not media.get("examples"):
-                    status, code, message = FALLBACK_EXAMPLES.get(status_code, ("error", "http_error", "Refused."))
+                    status, code, message = (
+                        OK_EXAMPLES.get(operation.get("operationId", ""), ("ok", "ok", "Done."))
+                        if status_code.startswith("2")
+                        else FALLBACK_EXAMPLES.get(status_code, ("error", "http_error", "Refused."))
+                    )
                     media["examples"] = {code: {"value": {"status": status, "message": message, "code": code}}}
