@@ -1,4 +1,10 @@
-"""GET /health: the database answers. GET /ready: the rule tables loaded."""
+"""GET /health: writes can go through and the database answers. GET /ready: the rule tables loaded.
+
+/health is what a load balancer or an orchestrator acts on, so it must turn 503 whenever a write
+would fail, not only when the database stops answering reads: a read-only, removed or replaced
+SQLite file still answers ``SELECT 1`` while every write fails (or, worse, is written to a file
+that is gone). The writer knows why writes would fail (``Writer.problem``); it is asked first.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +23,24 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     response_model=Envelope,
-    responses=error_examples((503, "error", "database_unavailable", "The database does not answer.")),
+    responses=error_examples(
+        (503, "error", "storage_unavailable", "Writes would fail: the database file ./contracts.db is missing."),
+        (503, "error", "database_unavailable", "The database does not answer."),
+    ),
 )
 def health(runtime: RuntimeDep) -> Envelope:
+    problem = runtime.writer.problem()
+    if problem is not None:
+        raise Unavailable(f"Writes would fail: {problem}", "storage_unavailable")
     try:
         with runtime.engines.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         raise Unavailable("The database does not answer.", "database_unavailable") from exc
-    return Envelope(status="accepted", message="The database answers.", code="healthy")
+    return Envelope(status="ok", message="The database answers and writes can go through.", code="healthy")
 
 
 @router.get("/ready", response_model=Envelope)
 def ready(runtime: RuntimeDep) -> Envelope:
     rulebook = runtime.engine.rulebook
-    return Envelope(status="accepted", message=f"Rule tables {rulebook.version} loaded.", code="ready")
+    return Envelope(status="ok", message=f"Rule tables {rulebook.version} loaded.", code="ready")
