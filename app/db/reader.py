@@ -10,16 +10,24 @@ A read whose cost grows with the stored data (a page of a contract's history: up
 read and shaped) runs on the thread pool on every database (``run_off_loop``). On the loop it
 would hold every other request for its whole duration; on a thread, the loop takes the
 interpreter back at least every switch interval (5 ms) and while SQLite works without the GIL.
+
+A read that meets storage which cannot serve it (a SQLite file removed, replaced or unreadable)
+answers 503 ``storage_unavailable``, as a write meeting the same condition does, not a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from app.db.storage import storage_failure
+from app.domain.errors import Unavailable
 
 T = TypeVar("T")
 
@@ -34,7 +42,8 @@ class Reader:
         """A small read: on the loop on SQLite, on the pool elsewhere."""
         if self._local is not None:
             try:
-                return work(self._local)
+                with _storage_errors():
+                    return work(self._local)
             finally:
                 self._local.rollback()  # end any snapshot a SQLAlchemy statement began
         return await self.run_off_loop(work)
@@ -44,10 +53,21 @@ class Reader:
         return await asyncio.wrap_future(self._pool.submit(self._call, work))
 
     def _call(self, work: Callable[[Connection], T]) -> T:
-        with self._engine.connect() as conn:
+        with _storage_errors(), self._engine.connect() as conn:
             return work(conn)
 
     def close(self) -> None:
         if self._local is not None:
             self._local.close()
         self._pool.shutdown(wait=True)
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if not storage_failure(exc):
+            raise
+        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        raise Unavailable(f"The database cannot be read: {reason}.", "storage_unavailable") from exc
