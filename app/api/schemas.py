@@ -14,7 +14,9 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 # C0 (NUL included), DEL and C1 controls, and lone UTF-16 surrogates, which JSON can spell as
 # escapes but which no database stores: PostgreSQL refuses NUL, and a surrogate is no UTF-8 text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
+# What the schema documents: the control characters. Lone surrogates stay refused but undocumented,
+# since schema-driven generators (schemathesis, hypothesis) mishandle a surrogate range in a class.
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 def _iso_date_text(value: Any) -> Any:
