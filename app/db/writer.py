@@ -14,7 +14,8 @@ transaction of its own, so one bad write cannot sink the others.
 
 Faults:
 - a connection lost before commit (a restarted or killed PostgreSQL backend) is replaced and
-  the group retried once; a commit that fails leaves the outcome unknown and answers 503;
+  the group retried once, and so is a group that lost a deadlock or serialization conflict; a
+  commit that fails leaves the outcome unknown and answers 503;
 - storage that cannot take writes (read-only, full, file removed or replaced) answers 503
   ``storage_unavailable``, and ``problem()`` says so until a write succeeds again;
 - a full queue answers 503 ``overloaded`` at once, and a writer thread that died fails every
@@ -29,13 +30,14 @@ import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.db import queries
 from app.db.storage import StorageProbe, storage_failure
 from app.domain.errors import DomainError, Unavailable
 
@@ -50,6 +52,7 @@ class _Write:
     work: Callable[[Connection], Any]
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    locks: Collection[str]
 
 
 class Writer:
@@ -60,6 +63,7 @@ class Writer:
         self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=queue_max)
         self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
         self._probe = probe or StorageProbe(engine)
+        self._lock_rows = engine.dialect.name != "sqlite"  # SQLite's BEGIN IMMEDIATE already serialises writers
         self._conn: Connection | None = None
         self._stopped: str | None = None
         self._storage_error: str | None = None
@@ -86,14 +90,19 @@ class Writer:
             return "The writer is not running."
         return self._probe.problem() or self._storage_error
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work(conn)`` in the next group commit and return its result once committed."""
+    async def run(self, work: Callable[[Connection], T], *, locks: Collection[str] = ()) -> T:
+        """Run ``work(conn)`` in the next group commit and return its result once committed.
+
+        ``locks`` names the contracts the work writes. The group locks all of its writes'
+        contracts at once, in number order, before the first write runs: writes locking their
+        own contracts one after another would take a group's locks out of order, and two
+        workers' groups could deadlock on PostgreSQL."""
         if self._stopped is not None:
             raise Unavailable(self._stopped, "writer_stopped")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         try:
-            self._queue.put_nowait(_Write(work, future, loop))
+            self._queue.put_nowait(_Write(work, future, loop, locks))
         except queue.Full:
             raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded") from None
         if self._stopped is not None:  # the thread died between the check above and the put
@@ -149,12 +158,18 @@ class Writer:
     def _commit(self, group: list[_Write]) -> list[Outcome]:
         try:
             outcomes = self._attempt(group)
-        except _Disconnected:
-            self._discard_connection()
+        except _Retry as retry:
+            if retry.lost:
+                self._discard_connection()
             try:
                 outcomes = self._attempt(group)
-            except _Disconnected as exc:
-                return self._storage_down(group, exc.__cause__ or exc)
+            except _Retry as exc:
+                if exc.lost:
+                    return self._storage_down(group, exc.__cause__ or exc)
+                if len(group) > 1:
+                    return [outcome for write in group for outcome in self._commit([write])]
+                busy = Unavailable("A concurrent write conflicted with this one twice; retry it.", "write_conflict")
+                return [(None, busy)]
         except _StorageDown as exc:
             return self._storage_down(group, exc.__cause__ or exc)
         except Exception as exc:
@@ -172,6 +187,8 @@ class Writer:
         try:
             conn = self._connection()
             with conn.begin():
+                if self._lock_rows:
+                    queries.lock_contracts(conn, {number for write in group for number in write.locks})
                 for write in group:
                     try:
                         outcomes.append((write.work(conn), None))
@@ -183,7 +200,9 @@ class Writer:
                 committing = True
         except DBAPIError as exc:
             if exc.connection_invalidated and not committing:
-                raise _Disconnected from exc
+                raise _Retry(lost=True) from exc
+            if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+                raise _Retry(lost=False) from exc
             if exc.connection_invalidated or storage_failure(exc):
                 raise _StorageDown(str(exc.orig)) from exc
             raise
@@ -204,8 +223,15 @@ class Writer:
         return [(None, error)] * len(group)
 
 
-class _Disconnected(Exception):
-    """The connection was lost before commit: the group may be retried on a new one."""
+_TRANSIENT_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock: nothing was committed
+
+
+class _Retry(Exception):
+    """Nothing was committed and running the group again may succeed (on a new connection if ``lost``)."""
+
+    def __init__(self, *, lost: bool) -> None:
+        super().__init__("lost connection" if lost else "transient conflict")
+        self.lost = lost
 
 
 class _StorageDown(Exception):

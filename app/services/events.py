@@ -83,6 +83,7 @@ class EventRecorder:
         if dry_run:
             preview = partial(preview_events, self._reads, commands, rules=self._engine, batch=batch)
             return await asyncio.to_thread(preview)
-        outcomes = await self._writer.run(partial(record_events, commands=commands, engine=self._engine, batch=batch))
+        work = partial(record_events, commands=commands, engine=self._engine, batch=batch)
+        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands})
         metrics().record_outcomes(outcomes)
         return outcomes

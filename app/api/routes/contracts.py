@@ -69,5 +69,5 @@ async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> 
     summary="Delete a contract with its events and timeline",
 )
 async def delete_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> Envelope:
-    await runtime.writer.run(partial(contracts.delete_contract, number=contract_number))
+    await runtime.writer.run(partial(contracts.delete_contract, number=contract_number), locks=[contract_number])
     return Envelope(status="ok", message=f"Contract {contract_number} deleted.", code="contract_deleted")

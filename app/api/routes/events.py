@@ -56,5 +56,5 @@ async def post_events(events: list[EventIn], runtime: RuntimeDep, dry_run: DryRu
     limit = runtime.settings.max_batch_events
     if len(events) > limit:
         raise TooLarge(f"At most {limit} events per request; got {len(events)}.", "too_many_events")
-    outcomes = await runtime.recorder.submit(events, dry_run=dry_run)
+    outcomes = await runtime.recorder.submit(events, dry_run=dry_run, batch=True)
     return json_response({"results": [event_body(o) for o in outcomes]})
