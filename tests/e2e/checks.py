@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -51,7 +51,13 @@ def read_history(client: httpx.Client, number: str) -> list[dict[str, Any]]:
 
 
 def _key(event: dict[str, Any]) -> EventKey:
-    return (event["type"], date.fromisoformat(event["date"]), datetime.fromisoformat(event["created_at"]))
+    return (event["type"], date.fromisoformat(event["date"]), _naive_utc(event["created_at"]))
+
+
+def _naive_utc(text: str) -> datetime:
+    """The service writes times in UTC with ``Z``; the scenario's facts are naive UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def expected_view(keys: Iterable[EventKey]) -> tuple[dict[EventKey, str], dict[str, Any]]:
