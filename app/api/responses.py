@@ -41,6 +41,7 @@ def event_body(outcome: EventOutcome) -> dict[str, Any]:
             }
             for c in outcome.changed
         ],
+        "changed_total": outcome.changed_total,
     }
 
 

@@ -135,7 +135,13 @@ class EventResult(Envelope):
     created_at: UtcDateTime | None = Field(None, description="The ordering time used, in UTC.")
     duplicate: bool = Field(False, description="True when this event was already stored; the verdict is repeated.")
     changed: list[ChangedEventRead] = Field(
-        default_factory=list, description="Earlier-recorded events whose verdict this late event changed."
+        default_factory=list,
+        description="Earlier-recorded events whose verdict this request changed, in created_at order; at most 100. "
+        "Listed on the earliest newly stored event of each component the request touched.",
+    )
+    changed_total: int = Field(
+        0,
+        description="How many earlier-recorded verdicts this request changed; `changed` lists the first 100.",
     )
 
 

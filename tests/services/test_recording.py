@@ -37,6 +37,7 @@ def test_a_batch_whose_earliest_event_is_a_duplicate_keeps_its_changed_list(clie
     results = client.post("/events", json=[start, late_start]).json()["results"]
     assert [r["duplicate"] for r in results] == [True, False]
     [changed] = results[1]["changed"]
+    assert results[1]["changed_total"] == 1
     assert (changed["previous"]["code"], changed["current"]["code"]) == ("end_before_start", "accepted")
 
 
