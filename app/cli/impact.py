@@ -49,16 +49,17 @@ def reevaluate_command(
     """Re-judge every stored event under --rules and WRITE the new verdicts and timelines.
 
     Run `rules impact` first to see what changes. Stored verdicts never change by themselves
-    when tables change; this is the explicit, logged way to do it. Stop the service first or
-    run it when no events arrive."""
+    when tables change; this is the explicit, logged way to do it. It may run beside the live
+    service, which should already run on the same tables: each contract is re-judged in a
+    transaction of its own that holds the lock a request takes, so no request's update is lost.
+    Stopped halfway, it leaves each contract re-judged or untouched; run it again to finish."""
     engine = RulesEngine(load_or_exit(rules))
     if not yes and not typer.confirm(f"Rewrite stored verdicts under rules {engine.rulebook.version}?"):
         fail("Nothing changed.", 1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     engines = create_engines(database_url or Settings().database_url)
     try:
-        with engines.writer.begin() as conn:
-            report = reevaluate(conn, engine)
+        report = reevaluate(engines.writer, engine)
     finally:
         engines.dispose()
     _print(report, f"Re-evaluated under rules {engine.rulebook.version}", "changed")

@@ -2,7 +2,8 @@
 
 ``assess`` only reads: it answers what a rule change would do to stored verdicts and
 timelines. ``reevaluate`` writes the new verdicts; it is an explicit operation, never
-something a rule change does by itself.
+something a rule change does by itself, and it may run beside a live service: it takes each
+contract's lock as a request does (see ``reevaluate``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Engine, Row
 
 from app.db import queries
 from app.domain.engine import RulesEngine
@@ -55,11 +56,35 @@ class ImpactReport:
 
 
 def assess(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
-    return _run(conn, engine, examples=examples, write=False)
+    """What re-judging every stored contract under ``engine`` would change; reads only."""
+    report = ImpactReport()
+    for contract_id, number in queries.contract_ids(conn):
+        _contract(conn, engine, contract_id, number, report, examples=examples, write=False)
+    return report
 
 
-def reevaluate(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
-    report = _run(conn, engine, examples=examples, write=True)
+def reevaluate(db: Engine, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
+    """Re-judge every stored contract under ``engine`` and write the result, beside a live service.
+
+    Each contract gets a transaction of its own from ``db`` (the writer engine: on SQLite it
+    begins with BEGIN IMMEDIATE, as the service's writer does) that first takes the lock a
+    request takes (``queries.lock_contracts``: SELECT ... FOR UPDATE of the contract's row on
+    PostgreSQL), then reads the contract's events, judges them and writes, and commits. A
+    request for that contract therefore commits wholly before (and is re-judged here) or wholly
+    after (and builds on the re-judged contract). One contract at a time keeps the lock short,
+    and a run that stops halfway leaves every contract either re-judged or as it was.
+
+    Contracts created after the run has listed them are not visited: the service judges their
+    events under its own tables, which should be the same ones by then.
+    """
+    report = ImpactReport()
+    with db.begin() as conn:
+        listed = queries.contract_ids(conn)
+    for _, number in listed:
+        with db.begin() as conn:
+            locked = queries.lock_contracts(conn, [number])
+            if number in locked:  # deleted meanwhile: nothing to judge
+                _contract(conn, engine, locked[number], number, report, examples=examples, write=True)
     logger.warning(
         "re-evaluated %d contracts under rules %s: %d verdicts and %d timelines changed",
         report.contracts,
@@ -70,45 +95,51 @@ def reevaluate(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> 
     return report
 
 
-def _run(conn: Connection, engine: RulesEngine, *, examples: int, write: bool) -> ImpactReport:
-    report = ImpactReport()
-    for contract_id, number in queries.contract_ids(conn):
-        report.contracts += 1
-        stored = {
-            r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
-            for r in queries.timeline_rows(conn, contract_id)
-        }
-        by_component: dict[str, list[Row[Any]]] = defaultdict(list)
-        for row in queries.contract_events(conn, contract_id):
-            by_component[row.component].append(row)
-            report.events += 1
-        for component, before in stored.items():
-            if component not in engine.rulebook.components:
-                report.unknown_components.add(component)
-                continue
-            after, updates = _judge(
-                engine, component, by_component.get(component, []), number=number, report=report, examples=examples
+def _contract(
+    conn: Connection,
+    engine: RulesEngine,
+    contract_id: int,
+    number: str,
+    report: ImpactReport,
+    *,
+    examples: int,
+    write: bool,
+) -> None:
+    """Judge one contract's stored events again; with ``write``, store the new verdicts and timelines."""
+    report.contracts += 1
+    stored = {
+        r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+        for r in queries.timeline_rows(conn, contract_id)
+    }
+    by_component: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in queries.contract_events(conn, contract_id):
+        by_component[row.component].append(row)
+        report.events += 1
+    for component, before in stored.items():
+        if component not in engine.rulebook.components:
+            report.unknown_components.add(component)
+            continue
+        rows = by_component.get(component, [])
+        after, updates = _judge(engine, component, rows, number=number, report=report, examples=examples)
+        if after != before:
+            report.timelines_changed += 1
+            if len(report.timeline_examples) < examples:
+                report.timeline_examples.append(TimelineChange(number, component, before, after))
+        if write:
+            queries.update_events(conn, updates)
+            queries.update_components(
+                conn,
+                [
+                    {
+                        "b_contract_id": contract_id,
+                        "b_component": component,
+                        "state": after.state,
+                        "start_date": after.start,
+                        "end_date": after.end,
+                        "last_key": rows[-1].sort_key if rows else None,
+                    }
+                ],
             )
-            if after != before:
-                report.timelines_changed += 1
-                if len(report.timeline_examples) < examples:
-                    report.timeline_examples.append(TimelineChange(number, component, before, after))
-            if write:
-                queries.update_events(conn, updates)
-                queries.update_components(
-                    conn,
-                    [
-                        {
-                            "b_contract_id": contract_id,
-                            "b_component": component,
-                            "state": after.state,
-                            "start_date": after.start,
-                            "end_date": after.end,
-                            "last_key": by_component[component][-1].sort_key if by_component.get(component) else None,
-                        }
-                    ],
-                )
-    return report
 
 
 def _judge(

@@ -1,20 +1,25 @@
 """Impact of a rule change on stored contracts, and the explicit re-evaluation."""
 
 import shutil
+import threading
+from datetime import date, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.db import queries
 from app.db.engines import create_engines
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
-from app.services.reevaluation import assess, reevaluate
+from app.services.commands import EventCommand
+from app.services.event_log import record_events
+from app.services.reevaluation import ImpactReport, assess, reevaluate
 from app.settings import Settings
 from tests.api.test_events import event, history
 from tests.conftest import RULES, make_contract
 
 
-def _lenient_rules(tmp_path: Path) -> Path:
+def lenient_rules(tmp_path: Path) -> Path:
     """A copy of the rules where an ended component may be restarted (start → started)."""
     target = tmp_path / "lenient"
     shutil.copytree(RULES, target)
@@ -47,7 +52,7 @@ def test_assess_reports_changes_and_writes_nothing(client: TestClient, settings:
     try:
         with engines.reader.connect() as conn:
             same = assess(conn, RulesEngine(load_rulebook(RULES)))
-            report = assess(conn, RulesEngine(load_rulebook(_lenient_rules(tmp_path))))
+            report = assess(conn, RulesEngine(load_rulebook(lenient_rules(tmp_path))))
     finally:
         engines.dispose()
     assert (same.contracts, same.events, same.verdicts_changed, same.timelines_changed) == (1, 3, 0, 0)
@@ -60,11 +65,10 @@ def test_assess_reports_changes_and_writes_nothing(client: TestClient, settings:
 
 def test_reevaluate_writes_new_verdicts_and_version(client: TestClient, settings: Settings, tmp_path: Path) -> None:
     _seed(client)
-    lenient = RulesEngine(load_rulebook(_lenient_rules(tmp_path)))
+    lenient = RulesEngine(load_rulebook(lenient_rules(tmp_path)))
     engines = create_engines(settings.database_url)
     try:
-        with engines.writer.begin() as conn:
-            report = reevaluate(conn, lenient)
+        report = reevaluate(engines.writer, lenient)
     finally:
         engines.dispose()
     assert report.verdicts_changed == 1
@@ -83,7 +87,7 @@ def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, 
     from app.cli.main import app as cli
 
     _seed(client)
-    lenient = _lenient_rules(tmp_path)
+    lenient = lenient_rules(tmp_path)
     runner = CliRunner()
     impact = runner.invoke(cli, ["impact", "--rules", str(lenient), "--database-url", settings.database_url])
     assert impact.exit_code == 0, impact.output
@@ -98,3 +102,41 @@ def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, 
     done = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url, "--yes"])
     assert done.exit_code == 0, done.output
     assert [e["code"] for e in history(client)][-1] == "accepted"
+
+
+def test_reevaluate_waits_for_a_request_holding_the_contract_and_judges_its_event(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    """A request that holds the contract's lock commits first; reevaluate reads after it."""
+    _seed(client)
+    lenient = RulesEngine(load_rulebook(lenient_rules(tmp_path)))
+    request, tool = create_engines(settings.database_url), create_engines(settings.database_url)
+    try:
+        with request.writer.begin() as conn:
+            # What a request does: lock the contract, then judge and store an event (old tables).
+            assert queries.lock_contracts(conn, ["1234"])
+            late_end = EventCommand(
+                "supply_energy_end", "1234", date(2024, 4, 1), datetime(2024, 1, 4), datetime(2024, 1, 4)
+            )
+            [outcome] = record_events(conn, [late_end], engine=RulesEngine(load_rulebook(RULES)))
+            assert outcome.verdict.accepted
+            done: list[ImpactReport] = []
+            worker = threading.Thread(target=lambda: done.append(reevaluate(tool.writer, lenient)))
+            worker.start()
+            worker.join(0.5)
+            assert worker.is_alive(), "reevaluate did not wait for the request's lock"
+        worker.join(60)
+        assert not worker.is_alive()
+    finally:
+        request.dispose()
+        tool.dispose()
+    [report] = done
+    assert (report.contracts, report.events) == (1, 4)
+    stored = history(client)
+    assert [e["code"] for e in stored] == ["accepted"] * 4
+    assert {e["rules_version"] for e in stored} == {lenient.rulebook.version}
+    assert client.get("/1234/contract_timeline").json()["components"]["energy_supply"] == {
+        "start": "2024-03-01",
+        "end": "2024-04-01",
+        "state": "ended",
+    }
