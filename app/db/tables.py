@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -58,6 +69,8 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "component", "sort_key"),
         UniqueConstraint("contract_id", "event_id"),
+        # A page of a contract's history (all components, in key order) reads only its own rows.
+        Index("ix_events_contract_order", "contract_id", "sort_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
