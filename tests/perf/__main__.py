@@ -10,6 +10,7 @@ import argparse
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from tests.perf import late, scenarios
+from tests.perf import fairness, late, scenarios
 from tests.perf.load import Load
 from tests.perf.options import parse
 from tests.perf.postgres import fresh_database
@@ -56,17 +57,19 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
     chosen, label = set(args.scenarios), f"{args.workers}w"
     with ExitStack() as stack:
         trivial = stack.enter_context(uvicorn_server("trivial", TRIVIAL, workers=args.workers, env={}))
-        if chosen & {"post_event", "timeline", "batch", "late"}:
+        if chosen & {"post_event", "timeline", "batch", "late", "fairness"}:
             db_url, schema = stack.enter_context(database(args.database_url, tmp, "main"))
             label = f"{make_url(db_url).get_backend_name()}, {label}"
             report.facts["schema"] = schema
-            if "post_event" in chosen:
+            if chosen & {"post_event", "fairness"}:
                 seconds = scenarios.create_event_contracts(db_url)
                 report.facts["creating 10,000 contracts in one transaction (services.contracts)"] = f"{seconds:.1f} s"
             if chosen & {"timeline", "batch"}:
                 scenarios.create_timeline_contracts(db_url)
             if "late" in chosen:
                 late.create_late_contracts(db_url, args.late_sizes)
+            if "fairness" in chosen:
+                fairness.create_fairness_contracts(db_url)
             server = service(stack, db_url, args.workers)
             if "post_event" in chosen:
                 report.add(scenarios.post_event(load, server, trivial, label))
@@ -81,6 +84,14 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                 for size in args.late_sizes:
                     for variant in late.VARIANTS:
                         report.add(late.late_series(server.url, size, variant, args.late_requests, label))
+            if "fairness" in chosen:
+                started = time.perf_counter()
+                fairness.seed_histories(server, args.fairness_events)
+                report.facts[
+                    f"seeding 2 x {args.fairness_events:,} events for the fairness scenario (POST /events)"
+                ] = f"{time.perf_counter() - started:.1f} s"
+                for row in fairness.fairness(load, server, args.fairness_events, label):
+                    report.add(row)
             rss = server.peak_rss_mb()
             report.add(
                 Row(

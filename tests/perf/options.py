@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.perf.servers import ROOT
 
-SCENARIOS = ("post_event", "timeline", "batch", "late", "sync_full", "scaling")
+SCENARIOS = ("post_event", "timeline", "batch", "late", "fairness", "sync_full", "scaling")
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -52,6 +52,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scaling-workers", type=_csv_ints, default=[1, 2, 4])
     parser.add_argument(
         "--late-sizes", type=_csv_ints, default=[100, 1_000, 10_000], help="history sizes for the late-event scenario"
+    )
+    parser.add_argument(
+        "--fairness-events",
+        type=int,
+        default=20_000,
+        help="stored events of the contract the late client writes to, in the fairness scenario",
     )
     parser.add_argument("--late-requests", type=int, help="sequential late events per series (default 50, quick 20)")
     parser.add_argument("--batch-requests", type=int, help="timed POST /events requests (default 5, quick 3)")
