@@ -74,11 +74,8 @@ def contract_page(
         found = [(cid, number) for cid, number in conn.execute(numbers)]
         if not found:
             return []
-        created = dict(
-            conn.execute(
-                select(contracts.c.id, contracts.c.created_at).where(contracts.c.id.in_([c for c, _ in found]))
-            ).tuples()
-        )
+        stmt = select(contracts.c.id, contracts.c.created_at).where(contracts.c.id.in_([c for c, _ in found]))
+        created = {cid: created_at for cid, created_at in conn.execute(stmt)}
         return [(cid, number, created[cid]) for cid, number in found]
     conditions = _number_range(contracts.c.number, listing, after)
     component_conditions = _component_conditions(listing)

@@ -30,7 +30,11 @@ events = st.lists(
 def timeline_of(facts: list[EventFacts]) -> dict[str, Any]:
     expected = fold_contract(ENGINE, ALL_COMPONENTS, facts)
     return {
-        c: {"start": t.start.isoformat() if t.start else None, "end": t.end.isoformat() if t.end else None, "state": t.state}
+        c: {
+            "start": t.start.isoformat() if t.start else None,
+            "end": t.end.isoformat() if t.end else None,
+            "state": t.state,
+        }
         for c, t in expected.timelines.items()
     }
 

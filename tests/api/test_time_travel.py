@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import make_contract
 
 TYPES = [
-    "energy_supply_start",
-    "energy_supply_end",
+    "supply_energy_start",
+    "supply_energy_end",
     "battery_optimization_start",
     "battery_optimization_end",
     "heatpump_optimization_start",
@@ -83,15 +83,16 @@ def test_as_known_at_pages_like_the_plain_history(client: TestClient) -> None:
     for day in range(1, 8):
         client.post(
             "/event",
-            json={"type": "energy_supply_start", "contract_number": "pages", "date": f"2024-01-0{day}"},
+            json={"type": "supply_energy_start", "contract_number": "pages", "date": f"2024-01-0{day}"},
         )
     at = now()
     plain = client.get("/pages/events?limit=3").json()
     known = client.get(f"/pages/events?limit=3&as_known_at={at}").json()
     assert known == plain
-    assert client.get(f"/pages/events?limit=3&after={plain['next']}&as_known_at={at}").json() == client.get(
-        f"/pages/events?limit=3&after={plain['next']}"
-    ).json()
+    assert (
+        client.get(f"/pages/events?limit=3&after={plain['next']}&as_known_at={at}").json()
+        == client.get(f"/pages/events?limit=3&after={plain['next']}").json()
+    )
 
 
 @pytest.mark.parametrize("value", ["yesterday", "20240303", "1709460000", "2024-03-03T10:00:00\x00"])
