@@ -75,7 +75,7 @@ def contract_page(
         if not found:
             return []
         stmt = select(contracts.c.id, contracts.c.created_at).where(contracts.c.id.in_([c for c, _ in found]))
-        created = {cid: created_at for cid, created_at in conn.execute(stmt)}
+        created = {row.id: row.created_at for row in conn.execute(stmt)}
         return [(cid, number, created[cid]) for cid, number in found]
     conditions = _number_range(contracts.c.number, listing, after)
     component_conditions = _component_conditions(listing)
@@ -87,7 +87,7 @@ def contract_page(
         .order_by(contracts.c.number)
         .limit(limit)
     )
-    return [(cid, number, created_at) for cid, number, created_at in conn.execute(stmt)]
+    return [(row.id, row.number, row.created_at) for row in conn.execute(stmt)]
 
 
 def components_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[tuple[str, ComponentTimeline]]]:

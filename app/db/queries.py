@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, false, insert, select, update
@@ -52,9 +52,12 @@ def insert_contract(
     components: Sequence[str],
     initial_states: Mapping[str, str],
     *,
-    recorded_at: datetime,
+    recorded_at: datetime | None = None,
 ) -> int:
-    """The contract, its components' projection rows and one amendment per component (its addition)."""
+    """The contract, its components' projection rows and one amendment per component (its addition).
+
+    ``recorded_at`` is the commit time (the writer's group time); by default, now."""
+    recorded_at = recorded_at or datetime.now(UTC).replace(tzinfo=None)
     cid: int = conn.execute(
         insert(contracts)
         .values(number=number, created_at=created_at, recorded_at=recorded_at)

@@ -59,7 +59,8 @@ def test_a_revocation_replays_the_component_and_lists_flipped_verdicts(client: T
         "accepted",
         "end_without_start",
     )
-    assert body["changed_total"] == 1 and preview["changed"] == body["changed"]
+    assert body["changed_total"] == 1
+    assert preview["changed"] == body["changed"]
     assert client.get("/1234/contract_timeline").json()["components"]["battery_optimization"]["state"] == "not_started"
     revoked, later = history(client)
     assert (revoked["revoked"], revoked["revocation_reason"], revoked["code"]) == (True, "wrong contract", "accepted")
@@ -100,7 +101,8 @@ def test_revocation_errors(client: TestClient) -> None:
             "error",
             "event_not_found",
         ), path
-    for body in [{"reason": "a\x00b"}, {"reason": "x" * 501}, {"unknown": 1}]:
+    bodies: list[dict[str, Any]] = [{"reason": "a\x00b"}, {"reason": "x" * 501}, {"unknown": 1}]
+    for body in bodies:
         response = client.post(f"/events/{stored['id']}/revoke", json=body)
         assert (response.status_code, response.json()["code"]) == (422, "invalid_payload")
     client.delete("/contract/1234")
@@ -127,7 +129,8 @@ def test_amending_a_contract(client: TestClient) -> None:
 
     assert refused({"add_components": ["energy_supply"]})[:2] == (409, "component_exists")
     status, code, message = refused({"remove_components": ["battery_optimization"]})
-    assert (status, code) == (409, "component_has_events") and "revoke" in message.lower()
+    assert (status, code) == (409, "component_has_events")
+    assert "revoke" in message.lower()
     assert refused({"remove_components": ["heatpump_optimization"]})[:2] == (409, "component_not_held")
     assert refused({"add_components": ["solar"]})[:2] == (422, "invalid_components")
     assert refused({})[:2] == (422, "invalid_components")

@@ -42,7 +42,8 @@ def test_each_item_holds_its_components(portfolio: TestClient) -> None:
     body = portfolio.get("/contracts?prefix=A-1").json()
     assert body["next"] is None
     [item] = body["items"]
-    assert item["contract_number"] == "A-1" and item["created_at"].endswith("Z")
+    assert item["contract_number"] == "A-1"
+    assert item["created_at"].endswith("Z")
     assert item["components"] == {
         "energy_supply": {"start": None, "end": None, "state": "not_started"},
         "battery_optimization": {"start": "2024-03-01", "end": "2024-03-20", "state": "ended"},
@@ -106,5 +107,6 @@ def test_the_default_page_is_100(client: TestClient) -> None:
     for i in range(101):
         client.post("/contract/", json={"contract_number": f"c{i:03d}", "components": ["energy_supply"]})
     page = client.get("/contracts?prefix=c").json()
-    assert len(page["items"]) == 100 and page["next"] is not None
+    assert len(page["items"]) == 100
+    assert page["next"] is not None
     assert numbers(client, f"prefix=c&after={page['next']}") == ["c100"]
