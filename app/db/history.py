@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from app.db.tables import component_amendments as amendments
 from app.db.tables import events, revocations
@@ -31,6 +31,9 @@ class HistoryRow(NamedTuple):
     rules_version: str
     committed_at: datetime
     revoked: bool
+    state_after: str
+    start_after: date | None
+    end_after: date | None
     revoked_at: datetime | None
     """The revocation's time of receipt."""
     revocation_reason: str | None
@@ -38,7 +41,7 @@ class HistoryRow(NamedTuple):
 
 
 _COLUMNS = (
-    *(events.c[name] for name in HistoryRow._fields[:14]),
+    *(events.c[name] for name in HistoryRow._fields[:17]),
     revocations.c.received_at,
     revocations.c.reason,
     revocations.c.committed_at,
@@ -69,6 +72,20 @@ def known_events(conn: Connection, contract_id: int, at: datetime) -> list[Histo
         .order_by(events.c.sort_key, events.c.id)
     )
     return [HistoryRow._make(row) for row in conn.execute(stmt)]
+
+
+def first_keys_changed_since(conn: Connection, contract_id: int, at: datetime) -> dict[str, str]:
+    """Per component, the smallest ordering key of an event committed or revoked after ``at``.
+
+    Below that key a component's stored events are exactly those known at ``at``, so their
+    stored verdicts and timelines are the ones the service held then; only the rest is folded."""
+    stmt = (
+        select(events.c.component, func.min(events.c.sort_key))
+        .select_from(_FROM)
+        .where(events.c.contract_id == contract_id, (events.c.committed_at > at) | (revocations.c.committed_at > at))
+        .group_by(events.c.component)
+    )
+    return {component: key for component, key in conn.execute(stmt)}  # noqa: C416
 
 
 def components_known(conn: Connection, contract_id: int, at: datetime) -> list[str]:
