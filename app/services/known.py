@@ -10,7 +10,6 @@ Only part of the log is folded: below the smallest key of a component's events c
 revoked after T, its stored events are exactly those known at T, so their stored verdicts and
 timelines stand, and the fold starts from the last of them. A recent T thus costs one read of the
 contract's events; a T before late corrections costs about 6 µs per event folded on top of it.
-
 """
 
 from __future__ import annotations
