@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.responses import document_envelopes
-from app.api.routes import contracts, events, health, rules, timelines
+from app.api.routes import contracts, events, health, listing, revocations, rules, timelines
 from app.api.security import ApiKeyMiddleware, KeyRing, document_security
 from app.logging_setup import configure_logging
 from app.observability.access import RequestLogMiddleware
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
     # /contract/{number} is never read as /{number}/events.
-    for module in (events, contracts, timelines, rules, health):
+    for module in (events, contracts, revocations, listing, timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # The last added runs first: log and time everything, then check the key, then the body size.

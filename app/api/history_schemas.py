@@ -27,11 +27,17 @@ class HistoryEventRead(BaseModel):
     date: date
     created_at: UtcDateTime
     received_at: UtcDateTime
+    committed_at: UtcDateTime = Field(
+        description="When the service committed the event: from this instant on, `as_known_at` includes it."
+    )
     event_id: str | None = Field(description="The client's id of the event, if it sent one.")
     status: Literal["accepted", "rejected"]
     code: str
     message: str
     rules_version: str
+    revoked: bool = Field(description="True once the event is revoked: it stays in the log but no longer counts.")
+    revoked_at: UtcDateTime | None = Field(description="When the revocation was received; null if not revoked.")
+    revocation_reason: str | None = Field(description="The reason the revocation gave, if any.")
 
 
 class HistoryPage(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -9,7 +10,7 @@ from fastapi import Response
 
 from app.api.schemas import Envelope
 from app.domain.timeline import Verdict
-from app.services.commands import EventOutcome
+from app.services.commands import ChangedEvent, EventOutcome
 
 # Rule rejections from the tables are conflicts with the contract's history (409); these
 # verdicts are about the request itself.
@@ -28,21 +29,27 @@ def event_body(outcome: EventOutcome) -> dict[str, Any]:
     """The ``EventResult`` body of an outcome, as JSON-ready data."""
     return {
         **_envelope(outcome.verdict),
+        "id": outcome.id,
         "created_at": outcome.created_at,
         "duplicate": outcome.duplicate,
-        "changed": [
-            {
-                "type": c.type,
-                "date": c.day,
-                "created_at": c.created_at,
-                "event_id": c.event_id,
-                "previous": _envelope(c.previous),
-                "current": _envelope(c.current),
-            }
-            for c in outcome.changed
-        ],
+        "changed": changed_bodies(outcome.changed),
         "changed_total": outcome.changed_total,
     }
+
+
+def changed_bodies(changed: Sequence[ChangedEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "type": c.type,
+            "date": c.day,
+            "created_at": c.created_at,
+            "event_id": c.event_id,
+            "previous": _envelope(c.previous),
+            "current": _envelope(c.current),
+        }
+        for c in changed
+    ]
 
 
 # Stored times are naive UTC: written with "Z", as UtcDateTime's serializer writes them.

@@ -123,6 +123,7 @@ class Envelope(BaseModel):
 
 
 class ChangedEventRead(BaseModel):
+    id: str = Field(description="The stored event's id.", examples=["ev_42"])
     type: str
     date: date
     created_at: UtcDateTime
@@ -132,6 +133,12 @@ class ChangedEventRead(BaseModel):
 
 
 class EventResult(Envelope):
+    id: str | None = Field(
+        None,
+        description="The stored event's id (for a duplicate, the stored event's): stable and opaque, as in the "
+        "history. Null for an event not stored (no such contract or component, or a new event in a dry run).",
+        examples=["ev_42"],
+    )
     created_at: UtcDateTime | None = Field(None, description="The ordering time used, in UTC.")
     duplicate: bool = Field(False, description="True when this event was already stored; the verdict is repeated.")
     changed: list[ChangedEventRead] = Field(

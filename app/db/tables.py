@@ -12,6 +12,7 @@ from typing import cast
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +37,8 @@ NAMING = {
 Id = BigInteger().with_variant(Integer(), "sqlite")
 # Ordering keys compare byte by byte everywhere; PostgreSQL needs the "C" collation for that.
 Key = String(160).with_variant(String(160, collation="C"), "postgresql")
+# Contract numbers too: the listing pages by number, and a prefix is a byte-wise range of them.
+Number = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -45,17 +49,29 @@ class Contract(Base):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    number: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(Number, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime())
+    recorded_at: Mapped[datetime] = mapped_column(DateTime())
+    """When the service committed the contract (the writer's group time): ``as_known_at`` before it is 404."""
 
 
 class ContractComponent(Base):
     """One component of a contract and its current timeline (the projection)."""
 
     __tablename__ = "contract_components"
+    __table_args__ = (
+        # The listing (GET /contracts) filtered by component reads one of these in number order;
+        # both cover the filters, so a page never visits the table. See app/db/listing.py.
+        Index("ix_contract_components_listing", "component", "contract_number", "state", "start_date", "end_date"),
+        Index(
+            "ix_contract_components_listing_state", "component", "state", "contract_number", "start_date", "end_date"
+        ),
+    )
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
     component: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contract_number: Mapped[str] = mapped_column(Number)
+    """The contract's number, copied (numbers never change) so that a filtered listing is one index range."""
     position: Mapped[int] = mapped_column(Integer())
     state: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[date | None] = mapped_column(Date())
@@ -89,8 +105,43 @@ class Event(Base):
     state_after: Mapped[str] = mapped_column(String(64))
     start_after: Mapped[date | None] = mapped_column(Date())
     end_after: Mapped[date | None] = mapped_column(Date())
+    committed_at: Mapped[datetime] = mapped_column(DateTime())
+    """When the service committed the event (the writer's group time): what ``as_known_at`` reads."""
+    revoked: Mapped[bool] = mapped_column(Boolean(), server_default=false())
+    """Revoked events stay in the log but no longer count; the revocation itself is a row of ``revocations``."""
+
+
+class Revocation(Base):
+    """An entry of the log that cancels one stored event, with its time of receipt and of commit."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    event_row_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(DateTime())
+    committed_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class ComponentAmendment(Base):
+    """A component added to or removed from a contract, creation included, with its commit time.
+
+    Append-only: the components a contract held at instant T are those whose latest amendment
+    committed at or before T is an addition, in ``position`` order."""
+
+    __tablename__ = "component_amendments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    component: Mapped[str] = mapped_column(String(64))
+    added: Mapped[bool] = mapped_column(Boolean())
+    position: Mapped[int] = mapped_column(Integer())
+    committed_at: Mapped[datetime] = mapped_column(DateTime())
 
 
 contracts = cast(Table, Contract.__table__)
 contract_components = cast(Table, ContractComponent.__table__)
 events = cast(Table, Event.__table__)
+revocations = cast(Table, Revocation.__table__)
+component_amendments = cast(Table, ComponentAmendment.__table__)

@@ -20,6 +20,12 @@ Faults:
   ``storage_unavailable``, and ``problem()`` says so until a write succeeds again;
 - a full queue answers 503 ``overloaded`` at once, and a writer thread that died fails every
   pending and later write with 503 ``writer_stopped`` instead of leaving them waiting.
+
+Group time: before any write of a group runs, the writer notes the time (``group_time(conn)``
+gives it to the works). It is no later than the group's commit, and later than the answer to
+any request answered before the group began, since answers leave only after their own group's
+commit. Stored as each entry's commit time, it lets ``as_known_at=T`` reproduce exactly what a
+client answered at or before T could read, and nothing committed after.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -45,6 +52,14 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Outcome = tuple[Any, BaseException | None]
+_GROUP_TIME = "group_time"
+
+
+def group_time(conn: Connection) -> datetime:
+    """The time (naive UTC) the current write group began; the current time off the writer
+    (a command-line tool writing on its own connection)."""
+    noted = conn.info.get(_GROUP_TIME)
+    return noted if isinstance(noted, datetime) else datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(slots=True)
@@ -186,6 +201,7 @@ class Writer:
         committing = False
         try:
             conn = self._connection()
+            conn.info[_GROUP_TIME] = datetime.now(UTC).replace(tzinfo=None)
             with conn.begin():
                 if self._lock_rows:
                     queries.lock_contracts(conn, {number for write in group for number in write.locks})

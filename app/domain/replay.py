@@ -65,10 +65,17 @@ def replay_component(
     before: ComponentTimeline,
     new: Sequence[Move],
     stored: Iterable[Recorded[Ref]],
+    *,
+    stored_before: ComponentTimeline | None = None,
 ) -> ComponentReplay[Ref]:
-    """Merge ``new`` (sorted by key, keys distinct from stored ones) into ``stored`` (sorted)."""
+    """Merge ``new`` (sorted by key, keys distinct from stored ones) into ``stored`` (sorted).
+
+    ``stored_before`` is the timeline stored just before the first of ``stored``, when it is not
+    ``before``: a revocation replays from the timeline before the revoked event (``before``),
+    while the stored events after it were judged from the timeline after it."""
     result: ComponentReplay[Ref] = ComponentReplay()
-    timeline, stored_before, pending = before, before, 0
+    timeline, pending = before, 0
+    stored_before = before if stored_before is None else stored_before
     for record in stored:
         while pending < len(new) and new[pending].key < record.move.key:
             timeline = _apply_new(engine, component, timeline, new[pending], result)

@@ -23,8 +23,10 @@ class EventCommand:
 
 @dataclass(frozen=True, slots=True)
 class ChangedEvent:
-    """An earlier-recorded event whose verdict a late event changed."""
+    """An earlier-recorded event whose verdict a late event or a revocation changed."""
 
+    id: str
+    """The stored event's public id (``ev_<n>``)."""
     type: str
     day: date
     created_at: datetime
@@ -37,6 +39,9 @@ class ChangedEvent:
 class EventOutcome:
     verdict: Verdict
     created_at: datetime | None = None
+    id: str | None = None
+    """The stored event's public id; ``None`` for an event not stored (a verdict on no contract or
+    component, or a new event in a dry run)."""
     duplicate: bool = False
     replayed: int = 0
     """How many stored events this event made the service judge again."""

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app.db import queries
+from app.db import amendments, queries
+from app.db.writer import group_time
 from app.domain.engine import RulesEngine
 from app.domain.errors import Conflict, Invalid, NotFound
 
@@ -40,12 +41,31 @@ def refuse_reserved_number(number: str, reserved: Collection[str]) -> None:
 def create_contract(
     conn: Connection, *, engine: RulesEngine, number: str, components: Sequence[str], created_at: datetime
 ) -> ContractView:
+    _check_components(engine, components, empty="A contract needs at least one component")
+    if queries.contract_by_number(conn, number) is not None:
+        raise Conflict(f"Contract {number} already exists.", "contract_exists")
+    try:
+        with conn.begin_nested():
+            queries.insert_contract(
+                conn,
+                number,
+                created_at,
+                components,
+                {c: engine.initial(c).state for c in components},
+                recorded_at=group_time(conn),
+            )
+    except IntegrityError as exc:  # created by another worker since the check above
+        raise Conflict(f"Contract {number} already exists.", "contract_exists") from exc
+    return ContractView(number, created_at, list(components))
+
+
+def _check_components(engine: RulesEngine, components: Sequence[str], *, empty: str) -> None:
     supported = list(engine.rulebook.components)
     unknown = [c for c in components if c not in engine.rulebook.components]
     problem = (
         "Unsupported component(s): " + ", ".join(unknown)
         if unknown
-        else "A contract needs at least one component"
+        else empty
         if not components
         else "Components must not repeat"
         if len(set(components)) != len(components)
@@ -53,16 +73,53 @@ def create_contract(
     )
     if problem:
         raise Invalid(f"{problem}. Supported components: {', '.join(supported)}.", "invalid_components")
-    if queries.contract_by_number(conn, number) is not None:
-        raise Conflict(f"Contract {number} already exists.", "contract_exists")
-    try:
-        with conn.begin_nested():
-            queries.insert_contract(
-                conn, number, created_at, components, {c: engine.initial(c).state for c in components}
+
+
+def amend_contract(
+    conn: Connection, *, engine: RulesEngine, number: str, add: Sequence[str], remove: Sequence[str]
+) -> ContractView:
+    """Add and remove components; each change is an amendment entry with the group's commit time.
+
+    Events sent while a component was not on the contract were answered
+    ``component_not_in_contract`` and not stored, so adding it changes no stored verdict."""
+    _check_components(engine, [*add, *remove], empty="Name at least one component to add or remove")
+    ids = queries.lock_contracts(conn, [number])
+    if number not in ids:
+        raise not_found(number)
+    cid = ids[number]
+    held = [r.component for r in queries.timeline_rows(conn, cid)]
+    for component in add:
+        if component in held:
+            raise Conflict(f"Contract {number} already holds component {component}.", "component_exists")
+    for component in remove:
+        if component not in held:
+            raise Conflict(f"Contract {number} does not hold component {component}.", "component_not_held")
+        count = amendments.counting_events(conn, cid, component)
+        if count:
+            raise Conflict(
+                f"Component {component} of contract {number} has {count} stored event(s) that count. "
+                "Revoke them first (POST /events/{id}/revoke), then remove the component.",
+                "component_has_events",
             )
-    except IntegrityError as exc:  # created by another worker since the check above
-        raise Conflict(f"Contract {number} already exists.", "contract_exists") from exc
-    return ContractView(number, created_at, list(components))
+    if not [c for c in held if c not in remove] + list(add):
+        raise Invalid(
+            "A contract needs at least one component; add one before removing the last.", "invalid_components"
+        )
+    at, position = group_time(conn), amendments.next_position(conn, cid)
+    for component in remove:
+        amendments.remove_component(conn, contract_id=cid, component=component, position=held.index(component), at=at)
+    for offset, component in enumerate(add):
+        amendments.add_component(
+            conn,
+            contract_id=cid,
+            number=number,
+            component=component,
+            position=position + offset,
+            state=engine.initial(component).state,
+            last_key=amendments.last_event_key(conn, cid, component),
+            at=at,
+        )
+    return get_contract(conn, number=number)
 
 
 def get_contract(conn: Connection, *, number: str) -> ContractView:

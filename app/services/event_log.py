@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.db import queries
+from app.db.writer import group_time
 from app.domain.engine import RulesEngine
 from app.domain.errors import component_not_in_contract, contract_not_found, unsupported_event_type
 from app.domain.ordering import sort_key
 from app.domain.replay import Move, Recorded, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.commands import ChangedEvent, EventCommand, EventOutcome
+from app.services.history_cursor import event_public_id
 from app.services.idempotency import ClientIds, Item
 
 CHANGED_LIMIT = 100
@@ -38,11 +40,23 @@ class Judgement:
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     projection: list[dict[str, Any]] = field(default_factory=list)
+    unnumbered: dict[tuple[int, str], list[tuple[str, EventOutcome]]] = field(default_factory=dict)
+    """Answers about events this request inserts, by (contract id, component): their ids are known once stored."""
 
     def store(self, conn: Connection) -> None:
+        committed_at = group_time(conn)
+        for row in self.inserts:
+            row["committed_at"] = committed_at
         queries.insert_events(conn, self.inserts)
         queries.update_events(conn, self.updates)
         queries.update_components(conn, self.projection)
+        for (cid, component), answers in self.unnumbered.items():
+            if not answers:
+                continue
+            keys = [key for key, _ in answers]
+            ids = queries.event_ids_between(conn, cid, component, min(keys), max(keys))
+            for key, outcome in answers:
+                outcome.id = event_public_id(ids[key])
 
 
 def record_events(
@@ -113,9 +127,14 @@ class _ComponentJudge:
         }
         if new:
             self._replay(cid, component, row, list(new.values()), current)
+        unnumbered = self.judgement.unnumbered.setdefault((cid, component), [])
         for item in repeats:
             verdict, created_at = current[item.key]
-            self.outcomes[item.index] = EventOutcome(verdict, created_at, duplicate=True)
+            answer = self.outcomes[item.index] = EventOutcome(verdict, created_at, duplicate=True)
+            if item.key in stored_repeats:
+                answer.id = event_public_id(stored_repeats[item.key].id)
+            else:
+                unnumbered.append((item.key, answer))
 
     def _replay(
         self,
@@ -132,7 +151,7 @@ class _ComponentJudge:
         if late:
             before = queries.timeline_before(self.conn, cid, component, first_key) or self.engine.initial(component)
             stored = (
-                Recorded(Move(s.sort_key, self._trigger_of(s.type), s.day), _verdict_of(s), _after_of(s), s)
+                recorded_of(s, self._trigger_of(s.type))
                 for s in queries.events_after(self.conn, cid, component, first_key)
             )
         moves = [Move(i.key, i.event_type.trigger, i.command.day) for i in new]
@@ -141,11 +160,12 @@ class _ComponentJudge:
         for record, outcome in result.rewritten:
             s = record.ref
             current[s.sort_key] = (outcome.verdict, s.created_at)
-            self.judgement.updates.append(_update(s, outcome.verdict, outcome.after, self.version))
+            self.judgement.updates.append(update_row(s, outcome.verdict, outcome.after, self.version))
             if outcome.verdict != record.verdict:
-                changed.append(ChangedEvent(s.type, s.day, s.created_at, s.event_id, record.verdict, outcome.verdict))
+                changed.append(changed_event(s, record.verdict, outcome.verdict))
         for position, (item, outcome) in enumerate(zip(new, result.new, strict=True)):
             answer = EventOutcome(outcome.verdict, item.command.created_at)
+            self.judgement.unnumbered.setdefault((cid, component), []).append((item.key, answer))
             if position == 0:
                 answer.replayed = result.rejudged
                 answer.changed, answer.changed_total = changed[:CHANGED_LIMIT], len(changed)
@@ -172,15 +192,22 @@ class _ComponentJudge:
         return self.engine.rulebook.event_types[event_type].trigger
 
 
+def changed_event(stored: queries.StoredEvent, previous: Verdict, current: Verdict) -> ChangedEvent:
+    return ChangedEvent(
+        event_public_id(stored.id), stored.type, stored.day, stored.created_at, stored.event_id, previous, current
+    )
+
+
+def recorded_of(stored: queries.StoredEvent, trigger: str) -> Recorded[queries.StoredEvent]:
+    """A stored event as the replay loop takes it."""
+    return Recorded(Move(stored.sort_key, trigger, stored.day), _verdict_of(stored), stored.after, stored)
+
+
 def _verdict_of(stored: queries.StoredEvent) -> Verdict:
     return Verdict(stored.accepted, stored.code, stored.message)
 
 
-def _after_of(stored: queries.StoredEvent) -> ComponentTimeline:
-    return ComponentTimeline(stored.state_after, stored.start_after, stored.end_after)
-
-
-def _update(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
+def update_row(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
     return {
         "b_id": stored.id,
         "accepted": verdict.accepted,
@@ -213,4 +240,5 @@ def _insert(
         "state_after": after.state,
         "start_after": after.start,
         "end_after": after.end,
+        "revoked": False,
     }

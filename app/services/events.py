@@ -7,12 +7,13 @@ state on a connection of their own, so they cannot see, or be seen by, another r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app.db.writer import Writer
 from app.domain.engine import RulesEngine
@@ -60,9 +61,16 @@ def preview_events(
     engine: Engine, commands: Sequence[EventCommand], *, rules: RulesEngine, batch: bool
 ) -> list[EventOutcome]:
     """What recording would answer now, judged on one snapshot of the committed state; stores nothing."""
-    snapshot = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
-    with engine.connect().execution_options(**snapshot) as conn, conn.begin():
+    with snapshot(engine) as conn:
         return judge_events(conn, commands, engine=rules, lock=False, batch=batch).outcomes
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own reading one snapshot of the committed state: what dry runs judge against."""
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        yield conn
 
 
 class EventRecorder:

@@ -31,6 +31,14 @@ def event_public_id(row_id: int) -> str:
     return f"{EVENT_ID_PREFIX}{row_id}"
 
 
+def event_row_id(public_id: str) -> int | None:
+    """The table key an event's public id names; ``None`` for a string this service never wrote."""
+    digits = public_id.removeprefix(EVENT_ID_PREFIX)
+    if digits == public_id or not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(digits)
+
+
 def encode_cursor(number: str, sort_key: str, row_id: int) -> str:
     raw = json.dumps([CURSOR_VERSION, number, sort_key, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 
-from app.db import queries
+from app.db import amendments, queries
 from app.domain.engine import RulesEngine
 from app.domain.errors import unsupported_event_type
 from app.domain.fold import replay
@@ -136,7 +136,8 @@ def _contract(
                         "state": after.state,
                         "start_date": after.start,
                         "end_date": after.end,
-                        "last_key": rows[-1].sort_key if rows else None,
+                        # revoked events are not re-judged but keep their keys: a repeat must find them
+                        "last_key": amendments.last_event_key(conn, contract_id, component),
                     }
                 ],
             )

@@ -12,7 +12,8 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from app.db import queries
-from app.domain.timeline import ComponentTimeline
+from app.db.history import HistoryRow, history_page
+from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
 
@@ -31,11 +32,15 @@ class RecordedEvent:
     date: date
     created_at: datetime
     received_at: datetime
+    committed_at: datetime
     event_id: str | None
     status: Literal["accepted", "rejected"]
     code: str
     message: str
     rules_version: str
+    revoked: bool
+    revoked_at: datetime | None
+    revocation_reason: str | None
 
 
 def get_timeline(conn: Connection, *, number: str) -> TimelineView:
@@ -61,36 +66,38 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
     contract = queries.contract_by_number(conn, number)
     if contract is None:
         raise not_found(number)
-    rows = queries.history_page(conn, contract.id, position, limit + 1)
-    page, more = rows[:limit], len(rows) > limit
-    events = [
-        RecordedEvent(
-            event_public_id(row_id),
-            event_type,
-            component,
-            day,
-            created_at,
-            received_at,
-            event_id,
-            "accepted" if accepted else "rejected",
-            code,
-            message,
-            rules_version,
-        )
-        for (
-            row_id,
-            _,
-            event_type,
-            component,
-            day,
-            created_at,
-            received_at,
-            event_id,
-            accepted,
-            code,
-            message,
-            rules_version,
-        ) in page
-    ]
-    last_id, last_key = (page[-1][0], page[-1][1]) if page else (0, "")
+    rows = history_page(conn, contract.id, position, limit + 1)
+    return page_of(number, [recorded(row) for row in rows[:limit]], rows[:limit], more=len(rows) > limit)
+
+
+def page_of(number: str, events: list[RecordedEvent], rows: list[HistoryRow], *, more: bool) -> HistoryPage:
+    last_id, last_key = (rows[-1].id, rows[-1].sort_key) if rows else (0, "")
     return HistoryPage(events, encode_cursor(number, last_key, last_id) if more else None)
+
+
+def recorded(
+    row: HistoryRow, *, verdict: Verdict | None = None, rules_version: str | None = None, revoked: bool | None = None
+) -> RecordedEvent:
+    """A row as the history shows it; ``verdict``, ``rules_version`` and ``revoked`` replace the
+    stored ones when the history is read as known at an earlier instant."""
+    accepted, code, message = (
+        (row.accepted, row.code, row.message) if verdict is None else (verdict.accepted, verdict.code, verdict.message)
+    )
+    is_revoked = row.revoked if revoked is None else revoked
+    return RecordedEvent(
+        event_public_id(row.id),
+        row.type,
+        row.component,
+        row.day,
+        row.created_at,
+        row.received_at,
+        row.committed_at,
+        row.event_id,
+        "accepted" if accepted else "rejected",
+        code,
+        message,
+        rules_version or row.rules_version,
+        is_revoked,
+        row.revoked_at if is_revoked else None,
+        row.revocation_reason if is_revoked else None,
+    )

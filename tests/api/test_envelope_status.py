@@ -3,6 +3,7 @@
 - ``accepted``: an event was accepted;
 - ``rejected``: a verdict on an event that was not accepted (rule rejections, unknown contract,
   unsupported type, component not on the contract);
+- ``accepted`` with code ``revoked``: a revocation went through (issue 10 §2), a repeat included;
 - ``ok``: any other success (delete, health, readiness);
 - ``error``: a malformed request, or a missing resource on a read or a delete.
 """
@@ -18,6 +19,7 @@ from app.domain.rules import load_rulebook
 from tests.conftest import ALL_COMPONENTS, RULES, make_contract
 
 EVENT_OPERATIONS = {"post_event", "post_events"}
+REVOCATION_OPERATIONS = {"revoke_event", "revoke_event_by_event_id"}
 DOMAIN_VERDICTS = {"contract_not_found", "unsupported_event_type", "component_not_in_contract"}
 VERDICTS = DOMAIN_VERDICTS | set(load_rulebook(RULES).as_document()["messages"])
 
@@ -28,6 +30,8 @@ def expected_status(operation: str, http_status: int, code: str) -> str:
         return "accepted"
     if operation in EVENT_OPERATIONS and code in VERDICTS:
         return "rejected"
+    if operation in REVOCATION_OPERATIONS and code == "revoked" and 200 <= http_status < 300:
+        return "accepted"
     return "ok" if 200 <= http_status < 300 else "error"
 
 
@@ -88,6 +92,18 @@ def answers(client: TestClient) -> list[tuple[str, Any]]:
         ("get_contract", client.get("/contract/9999")),
         ("get_timeline", client.get("/9999/contract_timeline")),
         ("get_history", client.get("/9999/events")),
+        ("revoke_event", post("/events/ev_1/revoke")),
+        ("revoke_event", post("/events/ev_1/revoke")),  # a repeat
+        ("revoke_event", post("/events/ev_1/revoke?dry_run=true")),
+        ("revoke_event", post("/events/ev_999/revoke")),
+        ("revoke_event", post("/events/ev_1/revoke", json={"reason": 3})),
+        ("revoke_event_by_event_id", post("/events/revoke", json={"contract_number": "1234", "event_id": "x"})),
+        ("amend_contract", client.patch("/contract/1234", json={"add_components": ["heatpump_optimization"]})),
+        ("amend_contract", client.patch("/contract/1234", json={"add_components": ["energy_supply"]})),
+        ("amend_contract", client.patch("/contract/1234", json={"remove_components": ["battery_optimization"]})),
+        ("amend_contract", client.patch("/contract/1234", json={"add_components": ["solar"]})),
+        ("list_contracts", client.get("/contracts?after=nonsense")),
+        ("get_timeline", client.get("/1234/contract_timeline?as_known_at=2000-01-01T00:00:00Z")),
         ("delete_contract", client.delete("/contract/9999")),
         ("delete_contract", client.delete("/contract/1234")),
         ("unrouted", client.get("/no/such/path/here")),

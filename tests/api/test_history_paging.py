@@ -106,7 +106,13 @@ def test_the_fields_of_an_event_and_its_id(client: TestClient) -> None:
         "code",
         "message",
         "rules_version",
+        "committed_at",
+        "revoked",
+        "revoked_at",
+        "revocation_reason",
     }
+    assert (start["revoked"], start["revoked_at"], start["revocation_reason"]) == (False, None, None)
+    assert start["received_at"] <= start["committed_at"]
     assert re.fullmatch(r"ev_[0-9]+", start["id"])
     assert re.fullmatch(r"ev_[0-9]+", end["id"])
     assert start["id"] != end["id"]

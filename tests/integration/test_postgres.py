@@ -66,6 +66,8 @@ def _event_row(contract_id: int, key: str, event_type: str) -> dict[str, Any]:
         "state_after": "started",
         "start_after": None,
         "end_after": None,
+        "committed_at": CREATED,
+        "revoked": False,
     }
 
 

@@ -18,7 +18,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from tests.perf import fairness, late, scenarios
+from tests.perf import corrections, fairness, late, scenarios
 from tests.perf.load import Load
 from tests.perf.options import parse
 from tests.perf.postgres import fresh_database
@@ -124,6 +124,28 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
         report.facts["trivial app peak RSS"] = f"{trivial.peak_rss_mb():.0f} MB"
 
 
+def corrections_section(args: argparse.Namespace, report: Report, tmp: Path) -> None:
+    """Issue 10: ``as_known_at`` on 1,000 events; GET /contracts over many stored contracts."""
+    chosen = set(args.scenarios)
+    if "as_known_at" in chosen:
+        with ExitStack() as stack:
+            db_url, _ = stack.enter_context(database(args.database_url, tmp, "known"))
+            corrections.create_known_contract(db_url)
+            server = service(stack, db_url, args.workers)
+            report.add_all(corrections.as_known_at_rows(server.url, args.listing_requests, f"{args.workers}w"))
+    if "listing" in chosen:
+        for backend in args.listing_databases.split(","):
+            with ExitStack() as stack:
+                url = args.postgres_url if backend == "postgresql" else None
+                db_url, _ = stack.enter_context(database(url, tmp, "listing"))
+                seconds = corrections.seed_listing(db_url, args.listing_contracts)
+                report.facts[f"listing seed ({backend})"] = f"{args.listing_contracts:,} contracts in {seconds:.0f} s"
+                server = service(stack, db_url, args.workers)
+                report.add_all(
+                    corrections.listing_rows(server.url, args.listing_contracts, args.listing_requests, backend)
+                )
+
+
 def scaling_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path) -> None:
     for workers in args.scaling_workers:
         with ExitStack() as stack:
@@ -167,6 +189,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="perf-") as tmp:
         try:
             main_section(args, load, report, Path(tmp))
+            corrections_section(args, report, Path(tmp))
             if "scaling" in args.scenarios:
                 scaling_section(args, load, report, Path(tmp))
         finally:

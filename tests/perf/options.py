@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.perf.servers import ROOT
 
-SCENARIOS = ("post_event", "timeline", "batch", "late", "fairness", "sync_full", "scaling")
+SCENARIOS = ("post_event", "timeline", "batch", "late", "fairness", "sync_full", "scaling", "as_known_at", "listing")
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -60,6 +60,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="stored events of the contract the late client writes to, in the fairness scenario",
     )
     parser.add_argument("--late-requests", type=int, help="sequential late events per series (default 50, quick 20)")
+    parser.add_argument(
+        "--listing-contracts", type=int, help="contracts stored for the listing (default 1,000,000, quick 100,000)"
+    )
+    parser.add_argument("--listing-requests", type=int, help="timed pages per listing query (default 300, quick 100)")
+    parser.add_argument(
+        "--listing-databases", default="sqlite,postgresql", help="where to run the listing: sqlite, postgresql or both"
+    )
     parser.add_argument("--batch-requests", type=int, help="timed POST /events requests (default 5, quick 3)")
     parser.add_argument("--profile", type=Path, help="record each measured service run with py-spy into this dir")
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
@@ -69,4 +76,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.duration = args.duration or (3.0 if args.quick else 10.0)
     args.late_requests = args.late_requests or (20 if args.quick else 50)
     args.batch_requests = args.batch_requests or (3 if args.quick else 5)
+    args.listing_contracts = args.listing_contracts or (100_000 if args.quick else 1_000_000)
+    args.listing_requests = args.listing_requests or (100 if args.quick else 300)
     return args

@@ -36,6 +36,10 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
 
+    def add_all(self, rows: list[Row]) -> None:
+        for row in rows:
+            self.add(row)
+
     def add(self, row: Row) -> Row:
         self.rows.append(row)
         print(f"  {format_row(row)}", flush=True)

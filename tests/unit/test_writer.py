@@ -121,3 +121,32 @@ def test_a_replaced_database_file_refuses_writes_and_says_so(engines: Engines, t
     assert refused.code == "storage_unavailable"
     assert "replaced" in (writer.problem() or "")
     writer.stop()
+
+
+def test_every_write_of_a_group_sees_the_time_noted_before_the_group_ran(engines: Engines) -> None:
+    """The commit time that ``as_known_at`` reads: one per group, after every earlier answer."""
+    from datetime import UTC, datetime
+
+    from app.db.writer import group_time
+
+    def noted(conn: Connection) -> datetime:
+        bump(conn)
+        return group_time(conn)
+
+    writer = Writer(engines.writer)
+    writer.start()
+    try:
+
+        async def scenario() -> tuple[datetime, list[datetime], datetime, datetime]:
+            before = datetime.now(UTC).replace(tzinfo=None)
+            together = await asyncio.gather(*(writer.run(noted) for _ in range(5)))
+            answered = datetime.now(UTC).replace(tzinfo=None)
+            later = await writer.run(noted)
+            return before, list(together), answered, later
+
+        before, together, answered, later = asyncio.run(scenario())
+    finally:
+        writer.stop()
+    assert all(before <= moment <= answered for moment in together)
+    assert len(set(together)) <= 2  # one group, or two when the first write started alone
+    assert later > answered

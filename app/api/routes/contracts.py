@@ -7,6 +7,7 @@ from functools import partial
 
 from fastapi import APIRouter, FastAPI, Request
 
+from app.api.correction_schemas import ContractAmend
 from app.api.deps import RuntimeDep
 from app.api.responses import INVALID_PAYLOAD, error_examples
 from app.api.schemas import ContractCreate, ContractNumber, ContractRead, Envelope
@@ -59,6 +60,38 @@ async def create_contract(body: ContractCreate, request: Request, runtime: Runti
 @router.get("/{contract_number}", response_model=ContractRead, responses=error_examples(NOT_FOUND))
 async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> ContractRead:
     view = await runtime.reader.run(partial(contracts.get_contract, number=contract_number))
+    return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
+
+
+@router.patch(
+    "/{contract_number}",
+    response_model=ContractRead,
+    summary="Add or remove components",
+    responses=error_examples(
+        NOT_FOUND,
+        (409, "error", "component_exists", "Contract 1234 already holds component battery_optimization."),
+        (409, "error", "component_not_held", "Contract 1234 does not hold component heatpump_optimization."),
+        (
+            409,
+            "error",
+            "component_has_events",
+            "Component energy_supply of contract 1234 has 2 stored event(s) that count. Revoke them first ...",
+        ),
+        (422, "error", "invalid_components", "Unsupported component(s): x. Supported components: ..."),
+        INVALID_PAYLOAD,
+    ),
+)
+async def amend_contract(contract_number: ContractNumber, body: ContractAmend, runtime: RuntimeDep) -> ContractRead:
+    """Each addition and removal is recorded with its time, so ``as_known_at`` shows the components
+    held then. A component with events that count cannot be removed: revoke them first."""
+    work = partial(
+        contracts.amend_contract,
+        engine=runtime.engine,
+        number=contract_number,
+        add=body.add_components,
+        remove=body.remove_components,
+    )
+    view = await runtime.writer.run(work, locks=[contract_number])
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -11,8 +12,10 @@ from sqlalchemy import Connection
 from app.api.deps import runtime_of
 from app.api.history_schemas import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from app.api.responses import error_examples, json_response
-from app.api.schemas import ContractNumber, TimelineRead
-from app.services import timelines
+from app.api.schemas import ContractNumber, IsoDateTime, TimelineRead
+from app.domain.ordering import to_utc
+from app.runtime import Runtime
+from app.services import known, timelines
 
 router = APIRouter(tags=["timelines"])
 NOT_FOUND = error_examples((404, "error", "contract_not_found", "Contract 9999 not found."))
@@ -27,10 +30,26 @@ INVALID_PAGE = error_examples(
 )
 
 
+AsKnownAt = Annotated[
+    IsoDateTime | None,
+    Query(
+        description="Answer exactly what this endpoint answered at this instant: only the events, revocations and "
+        "amendments committed at or before it count (404 before the contract existed)."
+    ),
+]
+
+
 @router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
-async def get_timeline(contract_number: ContractNumber, request: Request) -> Response:
-    """Start, end and state of each of the contract's components, as stored; reads never replay."""
-    view = await runtime_of(request).reader.run(partial(timelines.get_timeline, number=contract_number))
+async def get_timeline(contract_number: ContractNumber, request: Request, as_known_at: AsKnownAt = None) -> Response:
+    """Start, end and state of each of the contract's components, as stored; reads never replay,
+    except ``as_known_at``, which folds the log as it was known then."""
+    runtime = runtime_of(request)
+    if as_known_at is None:
+        view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number))
+    else:
+        at = to_utc(as_known_at)
+        work = partial(known.known_timeline, number=contract_number, at=at, engine_at=_engine_at(runtime))
+        view = await runtime.reader.run_off_loop(work)
     return json_response(
         {
             "contract_number": view.contract_number,
@@ -51,20 +70,32 @@ async def get_history(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Most events in this page.")] = DEFAULT_PAGE,
     after: Annotated[str | None, Query(description="The `next` value of the previous page.")] = None,
+    as_known_at: AsKnownAt = None,
 ) -> Response:
     """The contract's stored events in ``created_at`` order, one page at a time, each with its
     current verdict and the version of the rule tables that produced it.
 
     The page is read and shaped off the event loop: its size grows with ``limit``, and the loop
     serves every other request meanwhile."""
-    body = await runtime_of(request).reader.run_off_loop(
-        partial(_history_body, number=contract_number, after=after, limit=limit)
-    )
-    return json_response(body)
+    runtime = runtime_of(request)
+    at = None if as_known_at is None else to_utc(as_known_at)
+    work = partial(_history_body, number=contract_number, after=after, limit=limit, at=at, runtime=runtime)
+    return json_response(await runtime.reader.run_off_loop(work))
 
 
-def _history_body(conn: Connection, *, number: str, after: str | None, limit: int) -> dict[str, Any]:
-    page = timelines.get_history_page(conn, number=number, after=after, limit=limit)
+def _engine_at(runtime: Runtime) -> known.EngineAt:
+    return lambda _at: runtime.engine
+
+
+def _history_body(
+    conn: Connection, *, number: str, after: str | None, limit: int, at: datetime | None, runtime: Runtime
+) -> dict[str, Any]:
+    if at is None:
+        page = timelines.get_history_page(conn, number=number, after=after, limit=limit)
+    else:
+        page = known.known_history_page(
+            conn, number=number, at=at, after=after, limit=limit, engine_at=_engine_at(runtime)
+        )
     return {
         "contract_number": number,
         "events": [
@@ -75,11 +106,15 @@ def _history_body(conn: Connection, *, number: str, after: str | None, limit: in
                 "date": e.date,
                 "created_at": e.created_at,
                 "received_at": e.received_at,
+                "committed_at": e.committed_at,
                 "event_id": e.event_id,
                 "status": e.status,
                 "code": e.code,
                 "message": e.message,
                 "rules_version": e.rules_version,
+                "revoked": e.revoked,
+                "revoked_at": e.revoked_at,
+                "revocation_reason": e.revocation_reason,
             }
             for e in page.events
         ],

@@ -1,0 +1,99 @@
+"""Time travel: a contract's timeline and history as the service knew them at an instant.
+
+Every entry of the log carries its commit time (the writer's group time): events, revocations,
+component amendments and the contract itself. ``as_known_at=T`` takes the entries committed at
+or before T and folds them with the one replay loop: the stored state at any moment equals that
+fold, so the answer is the one the plain endpoint gave at T. A revoked event keeps, frozen, the
+verdict it had when it was revoked, so from its revocation on it shows its stored verdict.
+
+Only part of the log is folded: below the smallest key of a component's events committed or
+revoked after T, its stored events are exactly those known at T, so their stored verdicts and
+timelines stand, and the fold starts from the last of them. A recent T thus costs one read of the
+contract's events; a T before late corrections costs about 6 µs per event folded on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from app.db import queries
+from app.db.history import HistoryRow, components_known, first_keys_changed_since, known_events
+from app.domain.engine import RulesEngine
+from app.domain.replay import ComponentReplay, Move, Outcome, replay_component
+from app.domain.timeline import ComponentTimeline, Verdict
+from app.services.contracts import not_found
+from app.services.history_cursor import decode_cursor
+from app.services.timelines import HistoryPage, TimelineView, page_of, recorded
+
+EngineAt = Callable[[datetime], RulesEngine]
+"""The rule tables in force at an instant; one engine today, rule versions will choose."""
+
+
+class _Known:
+    def __init__(self, conn: Connection, number: str, at: datetime, engine_at: EngineAt) -> None:
+        contract = queries.contract_by_number(conn, number)
+        if contract is None or contract.recorded_at > at:
+            raise not_found(number)
+        self.engine = engine_at(at)
+        self.components = components_known(conn, contract.id, at)
+        self.rows = known_events(conn, contract.id, at)
+        self.counting = [row.revocation_committed_at is None or row.revocation_committed_at > at for row in self.rows]
+        changed_from = first_keys_changed_since(conn, contract.id, at)
+        self.outcomes: list[Outcome | None] = [None] * len(self.rows)
+        self.timelines: dict[str, ComponentTimeline] = {}
+        event_types = self.engine.rulebook.event_types
+        tails: dict[str, list[int]] = {c: [] for c in self.components}
+        for index, row in enumerate(self.rows):
+            event_type = event_types.get(row.type)
+            if not self.counting[index] or row.component not in tails or event_type is None:
+                continue
+            if row.component in changed_from and row.sort_key >= changed_from[row.component]:
+                tails[row.component].append(index)
+            else:  # stored before any later entry touched it: what is stored is what was known
+                after = ComponentTimeline(row.state_after, row.start_after, row.end_after)
+                self.outcomes[index] = Outcome(Verdict(row.accepted, row.code, row.message), after)
+                self.timelines[row.component] = after
+        for component, indexes in tails.items():
+            before = self.timelines.get(component) or self.engine.initial(component)
+            moves = [
+                Move(self.rows[i].sort_key, event_types[self.rows[i].type].trigger, self.rows[i].day) for i in indexes
+            ]
+            result: ComponentReplay[None] = replay_component(self.engine, component, before, moves, ())
+            for index, outcome in zip(indexes, result.new, strict=True):
+                self.outcomes[index] = outcome
+            self.timelines[component] = result.final or before
+
+
+def known_timeline(conn: Connection, *, number: str, at: datetime, engine_at: EngineAt) -> TimelineView:
+    known = _Known(conn, number, at, engine_at)
+    timelines: dict[str, ComponentTimeline] = {c: known.timelines[c] for c in known.components}
+    return TimelineView(number, timelines)
+
+
+def known_history_page(
+    conn: Connection, *, number: str, at: datetime, after: str | None, limit: int, engine_at: EngineAt
+) -> HistoryPage:
+    position = None if after is None else decode_cursor(after, number)
+    known = _Known(conn, number, at, engine_at)
+    version = known.engine.rulebook.version
+    chosen: list[int] = [i for i, row in enumerate(known.rows) if position is None or _after(row, position)][
+        : limit + 1
+    ]
+    page = chosen[:limit]
+    events = []
+    for index in page:
+        row, outcome = known.rows[index], known.outcomes[index]
+        if outcome is None:
+            events.append(recorded(row, revoked=not known.counting[index]))
+        else:
+            events.append(recorded(row, verdict=outcome.verdict, rules_version=version, revoked=False))
+    rows: list[HistoryRow] = [known.rows[i] for i in page]
+    return page_of(number, events, rows, more=len(chosen) > limit)
+
+
+def _after(row: HistoryRow, position: tuple[str, int]) -> bool:
+    key, row_id = position
+    return row.sort_key > key or (row.sort_key == key and row.id > row_id)
