@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from starlette.routing import Mount
 
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
@@ -22,6 +24,7 @@ from app.observability.access_log import AccessLog
 from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime, settle_garbage_collector
 from app.settings import Settings
+from app.web.app import MOUNT, create_console
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.close()
             access_log.flush()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from files packaged with
+    # fastapi-offline (served at /static-offline-docs), never from a CDN.
+    app = FastAPIOffline(
         title="Contract lifecycle rules engine",
         description="Tracks each contract component's lifecycle from start and end events, "
         "with rules taken from YAML tables.",
@@ -55,7 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
     # /contract/{number} is never read as /{number}/events.
-    for module in (events, contracts, timelines, rules, health):
+    for module in (events, contracts):
+        app.include_router(module.router)
+    # The console before the two-segment patterns (/{number}/events) that would read /ui/... as a contract.
+    app.router.routes.append(Mount(MOUNT, app=create_console(app, keys), name="console"))
+    for module in (timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # The last added runs first: log and time everything, then check the key, then the body size.
