@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi_offline import FastAPIOffline
 from starlette.routing import Mount
 
+from app.api.docs import install_offline_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.responses import document_envelopes
@@ -46,9 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.close()
             access_log.flush()
 
-    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from files packaged with
-    # fastapi-offline (served at /static-offline-docs), never from a CDN.
-    app = FastAPIOffline(
+    app = FastAPI(
         title="Contract lifecycle rules engine",
         description="Tracks each contract component's lifecycle from start and end events, "
         "with rules taken from YAML tables.",
@@ -56,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Operation ids are the route names (post_event, get_timeline): generated clients call them.
         generate_unique_id_function=lambda route: route.name,
+        docs_url=None,  # served offline by install_offline_docs, below
+        redoc_url=None,
     )
+    install_offline_docs(app)
     install_error_handlers(app)
     # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
     # /contract/{number} is never read as /{number}/events.

@@ -21,6 +21,8 @@ from app.web.capabilities import Capabilities
 from app.web.client import Api
 
 HERE = Path(__file__).parent
+SELF_ONLY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+"""Console pages load and send to this host only; scripts only from its own files (no inline script)."""
 PAGES = (("contracts", "Contracts"), ("rules", "Rules"), ("changes", "Changes"))
 
 
@@ -80,6 +82,7 @@ class Console:
         fresh = new_csrf_cookie() if principal.open and not principal.csrf else None
         context["csrf"] = fresh or principal.csrf
         response = HTMLResponse(self.templates.get_template(template).render(context), status)
+        response.headers["Content-Security-Policy"] = SELF_ONLY
         if fresh:
             set_cookie(response, request, CSRF_COOKIE, fresh)
         return response
