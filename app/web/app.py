@@ -54,7 +54,7 @@ def create_console(api: FastAPI, ring: KeyRing) -> Starlette:
             Route("/changes/stream", StreamRelay()),
             Route("/webhooks/{hook}/replay", replay, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ]
+        ],
     )
     console.state.console = Console(api, ring)
     return console

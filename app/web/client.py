@@ -130,4 +130,3 @@ def decode(status: int, raw: bytes) -> Any:
             raise ApiError(status, document["code"], str(document.get("message", "")))
         raise ApiError(status, "http_error", raw[:200].decode("utf-8", "replace") or "No answer body.")
     return document
-

@@ -14,14 +14,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.api.security import READ, KeyRing
-from app.observability.request_ids import current_request_id
 from app.domain.rules import Rulebook
+from app.observability.request_ids import current_request_id
 from app.web.auth import CSRF_COOKIE, Principal, new_csrf_cookie, principal_of
 from app.web.capabilities import Capabilities
 from app.web.client import Api
 
 HERE = Path(__file__).parent
-SELF_ONLY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+SELF_ONLY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 """Console pages load and send to this host only; scripts only from its own files (no inline script)."""
 PAGES = (("contracts", "Contracts"), ("rules", "Rules"), ("changes", "Changes"))
 

@@ -16,9 +16,24 @@ from tests.e2e.server import UvicornServer
 pytestmark = pytest.mark.e2e
 
 EVENTS = [
-    {"type": "supply_energy_start", "contract_number": "1234", "date": "2024-03-01", "created_at": "2024-03-01T09:00:00Z"},
-    {"type": "battery_optimization_start", "contract_number": "1234", "date": "2024-03-10", "created_at": "2024-03-02T09:00:00Z"},
-    {"type": "supply_energy_end", "contract_number": "1234", "date": "2024-06-30", "created_at": "2024-03-04T09:00:00Z"},
+    {
+        "type": "supply_energy_start",
+        "contract_number": "1234",
+        "date": "2024-03-01",
+        "created_at": "2024-03-01T09:00:00Z",
+    },
+    {
+        "type": "battery_optimization_start",
+        "contract_number": "1234",
+        "date": "2024-03-10",
+        "created_at": "2024-03-02T09:00:00Z",
+    },
+    {
+        "type": "supply_energy_end",
+        "contract_number": "1234",
+        "date": "2024-06-30",
+        "created_at": "2024-03-04T09:00:00Z",
+    },
 ]
 
 

@@ -17,7 +17,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from tests.perf import late, scenarios
+from tests.perf import console, late, scenarios
 from tests.perf.load import Load
 from tests.perf.options import parse
 from tests.perf.postgres import fresh_database
@@ -56,7 +56,7 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
     chosen, label = set(args.scenarios), f"{args.workers}w"
     with ExitStack() as stack:
         trivial = stack.enter_context(uvicorn_server("trivial", TRIVIAL, workers=args.workers, env={}))
-        if chosen & {"post_event", "timeline", "batch", "late"}:
+        if chosen & {"post_event", "timeline", "batch", "late", "console"}:
             db_url, schema = stack.enter_context(database(args.database_url, tmp, "main"))
             label = f"{make_url(db_url).get_backend_name()}, {label}"
             report.facts["schema"] = schema
@@ -67,6 +67,8 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                 scenarios.create_timeline_contracts(db_url)
             if "late" in chosen:
                 late.create_late_contracts(db_url, args.late_sizes)
+            if "console" in chosen:
+                console.create_console_contract(db_url)
             server = service(stack, db_url, args.workers)
             if "post_event" in chosen:
                 report.add(scenarios.post_event(load, server, trivial, label))
@@ -81,6 +83,9 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                 for size in args.late_sizes:
                     for variant in late.VARIANTS:
                         report.add(late.late_series(server.url, size, variant, args.late_requests, label))
+            if "console" in chosen:
+                for row in console.contract_page(server.url, args.console_requests, label):
+                    report.add(row)
             rss = server.peak_rss_mb()
             report.add(
                 Row(

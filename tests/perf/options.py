@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.perf.servers import ROOT
 
-SCENARIOS = ("post_event", "timeline", "batch", "late", "sync_full", "scaling")
+SCENARIOS = ("post_event", "timeline", "batch", "late", "console", "sync_full", "scaling")
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -55,6 +55,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--late-requests", type=int, help="sequential late events per series (default 50, quick 20)")
     parser.add_argument("--batch-requests", type=int, help="timed POST /events requests (default 5, quick 3)")
+    parser.add_argument("--console-requests", type=int, help="timed console page reads (default 50, quick 20)")
     parser.add_argument("--profile", type=Path, help="record each measured service run with py-spy into this dir")
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument("--py-spy", default="py-spy", help="path of the py-spy binary (for --profile)")
@@ -63,4 +64,5 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.duration = args.duration or (3.0 if args.quick else 10.0)
     args.late_requests = args.late_requests or (20 if args.quick else 50)
     args.batch_requests = args.batch_requests or (3 if args.quick else 5)
+    args.console_requests = args.console_requests or (20 if args.quick else 50)
     return args

@@ -13,10 +13,30 @@ from tests.conftest import RULES, make_contract
 from tests.web.conftest import require
 
 EVENTS = [
-    {"type": "supply_energy_start", "contract_number": "1234", "date": "2024-03-01", "created_at": "2024-03-01T09:00:00Z"},
-    {"type": "battery_optimization_start", "contract_number": "1234", "date": "2024-03-10", "created_at": "2024-03-02T09:00:00Z"},
-    {"type": "supply_energy_end", "contract_number": "1234", "date": "2024-02-01", "created_at": "2024-03-03T09:00:00Z"},
-    {"type": "supply_energy_end", "contract_number": "1234", "date": "2024-06-30", "created_at": "2024-03-04T09:00:00Z"},
+    {
+        "type": "supply_energy_start",
+        "contract_number": "1234",
+        "date": "2024-03-01",
+        "created_at": "2024-03-01T09:00:00Z",
+    },
+    {
+        "type": "battery_optimization_start",
+        "contract_number": "1234",
+        "date": "2024-03-10",
+        "created_at": "2024-03-02T09:00:00Z",
+    },
+    {
+        "type": "supply_energy_end",
+        "contract_number": "1234",
+        "date": "2024-02-01",
+        "created_at": "2024-03-03T09:00:00Z",
+    },
+    {
+        "type": "supply_energy_end",
+        "contract_number": "1234",
+        "date": "2024-06-30",
+        "created_at": "2024-03-04T09:00:00Z",
+    },
 ]
 
 
@@ -31,8 +51,10 @@ def test_contract_page_draws_one_bar_per_started_component(client: TestClient) -
     assert page.status_code == 200
     bars = re.findall(r'<rect class="bar( open)?" data-start="([^"]*)" data-end="([^"]*)"', page.text)
     assert bars == [("", "2024-03-01", "2024-06-30"), (" open", "2024-03-10", "")]
-    assert "heatpump_optimization" in page.text and "not started" in page.text
-    assert "All times are shown in UTC." in page.text and "2024-03-03 09:00:00 UTC" in page.text
+    assert "heatpump_optimization" in page.text
+    assert "not started" in page.text
+    assert "All times are shown in UTC." in page.text
+    assert "2024-03-03 09:00:00 UTC" in page.text
     assert "Open service" in page.text
 
 
@@ -53,19 +75,22 @@ def test_every_page_has_a_json_twin(client: TestClient) -> None:
 def test_event_log_pages_through_the_history(client: TestClient) -> None:
     seeded(client)
     first = client.get("/ui/contracts/1234", params={"format": "json", "limit": 100}).json()
-    assert first["next"] is None and len(first["events"]) == 4
+    assert first["next"] is None
+    assert len(first["events"]) == 4
 
 
 def test_api_errors_read_as_sentences_with_their_code(client: TestClient) -> None:
     page = client.get("/ui/contracts/9999")
     assert page.status_code == 404
-    assert "Contract 9999 not found." in page.text and "<code>contract_not_found</code>" in page.text
+    assert "Contract 9999 not found." in page.text
+    assert "<code>contract_not_found</code>" in page.text
     assert '{"status"' not in page.text  # no raw JSON
 
 
 def test_console_paths_are_never_contract_numbers(client: TestClient) -> None:
     page = client.get("/ui/events")
-    assert page.status_code == 404 and "The console has no page at /ui/events." in page.text
+    assert page.status_code == 404
+    assert "The console has no page at /ui/events." in page.text
     refused = client.post("/contract/", json={"contract_number": "ui", "components": ["energy_supply"]})
     assert refused.json()["code"] == "reserved_contract_number"
 
@@ -84,14 +109,19 @@ def test_simulate_form_gives_what_rules_simulate_prints(client: TestClient, tmp_
 
     events = [dict(e, contract_number="sim") for e in EVENTS]
     model = client.post(
-        "/ui/rules/simulate?format=json", data={"events": json.dumps(events), "contracts": "sim=energy_supply,battery_optimization"}
+        "/ui/rules/simulate?format=json",
+        data={"events": json.dumps(events), "contracts": "sim=energy_supply,battery_optimization"},
     ).json()["simulation"]
     assert model["error"] is None
     path = Path(str(tmp_path)) / "events.json"
     path.write_text(json.dumps(events))
-    printed = CliRunner().invoke(
-        cli, ["simulate", str(path), "--rules", str(RULES), "--contract", "sim=energy_supply,battery_optimization"]
-    ).output
+    printed = (
+        CliRunner()
+        .invoke(
+            cli, ["simulate", str(path), "--rules", str(RULES), "--contract", "sim=energy_supply,battery_optimization"]
+        )
+        .output
+    )
     for verdict in model["verdicts"]:
         assert verdict["verdict"] in printed
     assert [v["verdict"] for v in model["verdicts"]][2].startswith("rejected end_before_start")
@@ -149,7 +179,8 @@ def test_revoke_strikes_the_event_through_and_changes_the_bar(client: TestClient
     assert csrf
     last = client.get("/ui/contracts/1234", params={"format": "json"}).json()["events"][-1]["id"]
     done = client.post("/ui/contracts/1234/revoke", data={"event": last, "reason": "sent by mistake", "csrf": csrf[1]})
-    assert done.status_code == 200 and "revoked" in done.text
+    assert done.status_code == 200
+    assert "revoked" in done.text
     model = client.get("/ui/contracts/1234", params={"format": "json"}).json()
     assert model["events"][-1]["revoked"] is True
     assert model["gantt"]["rows"][0]["end"] is None
@@ -168,4 +199,5 @@ def test_add_component_needs_a_confirmed_form(client: TestClient) -> None:
 def test_versions_and_their_diff(client: TestClient) -> None:
     require(client.app, VERSIONS)  # type: ignore[arg-type]
     model = client.get("/ui/rules", params={"format": "json"}).json()
-    assert model["versions"] and model["versions"][0]["version"]
+    assert model["versions"]
+    assert model["versions"][0]["version"]

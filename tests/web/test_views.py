@@ -30,7 +30,8 @@ def test_one_bar_per_started_component_open_to_the_right_edge() -> None:
     )
     ended, running, idle = model["rows"]
     assert idle["bar"] is None
-    assert ended["bar"]["open"] is False and running["bar"]["open"] is True
+    assert ended["bar"]["open"] is False
+    assert running["bar"]["open"] is True
     assert running["bar"]["x"] + running["bar"]["width"] == model["width"] - 4
     # Whole days: March has 31 days, the bar from the 10th starts 9/31 of March's width later.
     march = ended["bar"]["width"]
@@ -54,10 +55,15 @@ def test_history_rows_mark_revocations_and_earlier_verdicts() -> None:
             "revoked": True,
             "revoked_at": "2024-03-05T08:00:00Z",
             "revoked_reason": "sent twice",
-            "previous_verdict": {"status": "rejected", "code": "end_before_start", "changed_at": "2024-03-04T00:00:00Z"},
+            "previous_verdict": {
+                "status": "rejected",
+                "code": "end_before_start",
+                "changed_at": "2024-03-04T00:00:00Z",
+            },
         }
     )
-    assert row["revoked"] and row["revoked_reason"] == "sent twice"
+    assert row["revoked"]
+    assert row["revoked_reason"] == "sent twice"
     assert row["revoked_at"] == "2024-03-05 08:00:00 UTC"
     assert row["received_at"] == "2024-03-03 10:00:00.250000 UTC"
     assert row["previous"] == {"verdict": "rejected (end_before_start)", "changed_at": "2024-03-04 00:00:00 UTC"}
@@ -90,7 +96,7 @@ def test_the_default_lifecycle_reads_as_the_readme_table() -> None:
     assert [o["text"] for o in by_state["not_started"][1]] == [
         "✗ end_without_start: End event cannot occur without a prior start event."
     ]
-    assert [o["text"] for o in by_state["started"][1]][0] == "→ ended; end = date"
+    assert next(o["text"] for o in by_state["started"][1]) == "→ ended; end = date"
     assert by_state["ended"][0][0]["kind"] == "rejection"
 
 
@@ -118,7 +124,8 @@ def test_capabilities_are_read_from_the_openapi_schema() -> None:
         }
     }
     caps = Capabilities(schema)
-    assert caps.serves(REVOKE) and caps.serves(AS_KNOWN_AT)
+    assert caps.serves(REVOKE)
+    assert caps.serves(AS_KNOWN_AT)
     assert caps.missing(LISTING) == ["GET /contracts (issue 10)"]
 
 

@@ -15,6 +15,12 @@ from app.web.console import Console, back, form_of
 from app.web.views.feed import change_rows, delivery_rows, webhook_rows
 
 
+def listed(document: Any, name: str) -> list[dict[str, Any]]:
+    """A list answer, bare or under ``name`` or ``items`` (issue 11 does not fix the envelope)."""
+    items = document.get(name, document.get("items", [])) if isinstance(document, dict) else document
+    return [item for item in items or [] if isinstance(item, dict)]
+
+
 async def changes_page(request: Request) -> Response:
     console: Console = request.app.state.console
     principal = console.principal(request)
@@ -36,12 +42,10 @@ async def changes_page(request: Request) -> Response:
             feed = await api.get("/changes", {"limit": 50, "after": request.query_params.get("after")})
             model["changes"], model["next"] = change_rows(feed.get("changes", [])), feed.get("next")
         if not model["missing_webhooks"]:
-            hooks = await api.get("/webhooks")
-            model["webhooks"] = webhook_rows(hooks.get("webhooks", hooks.get("items", [])) if isinstance(hooks, dict) else hooks)
+            model["webhooks"] = webhook_rows(listed(await api.get("/webhooks"), "webhooks"))
             for hook in model["webhooks"]:
                 answer = await api.get(path_of("", "webhooks", hook["id"], "deliveries"), {"limit": 20})
-                items = answer.get("deliveries", answer.get("items", [])) if isinstance(answer, dict) else answer
-                hook["deliveries"] = delivery_rows(items)
+                hook["deliveries"] = delivery_rows(listed(answer, "deliveries"))
     except ApiError as exc:
         model["error"] = {"status": exc.status, "code": exc.code, "message": exc.message}
     return console.render(request, principal, "changes.html", model)

@@ -133,7 +133,9 @@ async def add_component(request: Request) -> Response:
         return back(request, here, problem=refusal)
     missing = console.capabilities.missing(AMEND)
     if missing:
-        return back(request, here, problem=f"Adding a component needs {missing[0]}, which this service does not serve yet.")
+        return back(
+            request, here, problem=f"Adding a component needs {missing[0]}, which this service does not serve yet."
+        )
     try:
         await console.api(request, principal).json(
             "PATCH", path_of("", "contract", number), body={"add_components": [form.get("component", "")]}

@@ -20,9 +20,24 @@ from app.web.views.simulate import simulate
 from app.web.views.times import show_instant
 
 EXAMPLE = [
-    {"type": "supply_energy_start", "contract_number": "1234", "date": "2024-03-01", "created_at": "2024-03-01T09:00:00Z"},
-    {"type": "supply_energy_end", "contract_number": "1234", "date": "2024-02-01", "created_at": "2024-03-02T09:00:00Z"},
-    {"type": "supply_energy_end", "contract_number": "1234", "date": "2024-06-30", "created_at": "2024-03-03T09:00:00Z"},
+    {
+        "type": "supply_energy_start",
+        "contract_number": "1234",
+        "date": "2024-03-01",
+        "created_at": "2024-03-01T09:00:00Z",
+    },
+    {
+        "type": "supply_energy_end",
+        "contract_number": "1234",
+        "date": "2024-02-01",
+        "created_at": "2024-03-02T09:00:00Z",
+    },
+    {
+        "type": "supply_energy_end",
+        "contract_number": "1234",
+        "date": "2024-06-30",
+        "created_at": "2024-03-03T09:00:00Z",
+    },
 ]
 
 
@@ -55,7 +70,9 @@ async def _versions(api: Api, console: Console, query: dict[str, str], model: di
         model["versions_error"] = {"status": exc.status, "code": exc.code, "message": exc.message}
 
 
-async def rules_page(request: Request, simulation: dict[str, Any] | None = None, form: dict[str, str] | None = None) -> Response:
+async def rules_page(
+    request: Request, simulation: dict[str, Any] | None = None, form: dict[str, str] | None = None
+) -> Response:
     console: Console = request.app.state.console
     principal = console.principal(request)
     refused = console.refuse(request, principal)
@@ -65,8 +82,8 @@ async def rules_page(request: Request, simulation: dict[str, Any] | None = None,
     try:
         document = await api.get("/rules")
     except ApiError as exc:
-        model = {"title": "Rules", "error": {"status": exc.status, "code": exc.code, "message": exc.message}}
-        return console.render(request, principal, "rules.html", model, exc.status)
+        failed = {"title": "Rules", "error": {"status": exc.status, "code": exc.code, "message": exc.message}}
+        return console.render(request, principal, "rules.html", failed, exc.status)
     guards, messages = document["guards"], document["messages"]
     model: dict[str, Any] = {
         "title": "Rules",

@@ -7,7 +7,9 @@ from typing import Any
 from app.web.views.lifecycle import REJECTED
 
 
-def cell(lifecycle: dict[str, Any], guards: dict[str, Any], messages: dict[str, str], state: str, trigger: str) -> list[dict[str, str]]:
+def cell(
+    lifecycle: dict[str, Any], guards: dict[str, Any], messages: dict[str, str], state: str, trigger: str
+) -> list[dict[str, str]]:
     """The cell's outcomes, tried in table order: each row that may fire, then its rejection."""
     outcomes: list[dict[str, str]] = []
     for row in lifecycle["transitions"]:

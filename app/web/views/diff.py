@@ -25,7 +25,12 @@ def _keyed(old: dict[str, Any], new: dict[str, Any], what: str) -> list[dict[str
             continue
         kind = "added" if before is None else "removed" if after is None else "changed"
         changes.append(
-            {"kind": kind, "what": f"{what} {key}", "before": "" if before is None else str(before), "after": "" if after is None else str(after)}
+            {
+                "kind": kind,
+                "what": f"{what} {key}",
+                "before": "" if before is None else str(before),
+                "after": "" if after is None else str(after),
+            }
         )
     return changes
 
@@ -36,18 +41,36 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
     for name in [*old["lifecycles"], *(n for n in new["lifecycles"] if n not in old["lifecycles"])]:
         a, b = old["lifecycles"].get(name), new["lifecycles"].get(name)
         if a is None or b is None:
-            changes.append({"kind": "added" if a is None else "removed", "what": f"lifecycle {name}", "before": "", "after": ""})
+            changes.append(
+                {"kind": "added" if a is None else "removed", "what": f"lifecycle {name}", "before": "", "after": ""}
+            )
             continue
         rows_a, rows_b = [_transition(r) for r in a["transitions"]], [_transition(r) for r in b["transitions"]]
-        changes += [{"kind": "removed", "what": f"{name}: transition", "before": r, "after": ""} for r in rows_a if r not in rows_b]
-        changes += [{"kind": "added", "what": f"{name}: transition", "before": "", "after": r} for r in rows_b if r not in rows_a]
+        changes += [
+            {"kind": "removed", "what": f"{name}: transition", "before": r, "after": ""}
+            for r in rows_a
+            if r not in rows_b
+        ]
+        changes += [
+            {"kind": "added", "what": f"{name}: transition", "before": "", "after": r}
+            for r in rows_b
+            if r not in rows_a
+        ]
         cells_a = {f"{r['source']} x {r['trigger']}": f"rejected {r['code']}" for r in a["rejections"]}
         cells_b = {f"{r['source']} x {r['trigger']}": f"rejected {r['code']}" for r in b["rejections"]}
         changes += _keyed(cells_a, cells_b, f"{name}: rejection")
         changes += _keyed({"states": ", ".join(a["states"])}, {"states": ", ".join(b["states"])}, f"{name}:")
-    components_a = {n: f"{c['lifecycle']}: {', '.join(f'{e}={t}' for e, t in c['events'].items())}" for n, c in old["components"].items()}
-    components_b = {n: f"{c['lifecycle']}: {', '.join(f'{e}={t}' for e, t in c['events'].items())}" for n, c in new["components"].items()}
+    components_a = {
+        n: f"{c['lifecycle']}: {', '.join(f'{e}={t}' for e, t in c['events'].items())}"
+        for n, c in old["components"].items()
+    }
+    components_b = {
+        n: f"{c['lifecycle']}: {', '.join(f'{e}={t}' for e, t in c['events'].items())}"
+        for n, c in new["components"].items()
+    }
     changes += _keyed(components_a, components_b, "component")
-    changes += _keyed({n: g["code"] for n, g in old["guards"].items()}, {n: g["code"] for n, g in new["guards"].items()}, "guard")
+    changes += _keyed(
+        {n: g["code"] for n, g in old["guards"].items()}, {n: g["code"] for n, g in new["guards"].items()}, "guard"
+    )
     changes += _keyed(dict(old["messages"]), dict(new["messages"]), "message")
     return changes

@@ -50,10 +50,14 @@ def diagram(name: str, lifecycle: dict[str, Any], guards: dict[str, Any]) -> dic
     for index, lane in enumerate(lanes(lifecycle, guards)):
         x1, x2 = column[lane["source"]], column[lane["dest"]]
         drawn.append({**lane, "x1": x1, "x2": x2, "y": HEADER + 22 + index * LANE, "loop": x1 == x2})
+    # Labels run right of their source column; the widest sets the width (about 7 px a character).
+    reach = max(
+        [MARGIN + (len(states) - 1) * COLUMN + 80, *(lane["x1"] + 60 + 7 * len(lane["label"]) for lane in drawn)]
+    )
     return {
         "name": name,
         "description": lifecycle.get("description", ""),
-        "width": MARGIN + (len(states) - 1) * COLUMN + MARGIN + 120,
+        "width": reach,
         "height": HEADER + 22 + len(drawn) * LANE,
         "header": HEADER,
         "initial": lifecycle["initial"],
