@@ -39,8 +39,10 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Closed when the browser tests end: Playwright's sync API keeps an event loop running in
+    this thread while it is open, and later tests call ``asyncio.run``."""
     path = chromium_path()
     if path is None:
         message = "no Chromium found: install it with `apt-get install chromium` (Debian), or set CHROMIUM_PATH"

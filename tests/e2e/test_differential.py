@@ -3,10 +3,10 @@
 Eight client threads send 800 requests of an adversarial mix (tests/e2e/mix.py) to a server with
 two workers, three contracts at a time: single events and batches (some spanning contracts), dry
 runs, redeliveries, reused event ids with the same and with other content, late events, and
-events that must be rejected without being stored. Afterwards the test reads the committed order of each contract from the ``events``
-table and checks every answer against the sequential model (tests/e2e/model.py) at the
-request's place in that order, or, for a request that stored nothing, at some place real time
-allows (tests/e2e/linearizability.py). Every stored verdict must also equal the final fold.
+events that must be rejected without being stored. Afterwards the test reads the committed order
+of each contract from the ``events`` table and checks every answer against the sequential model
+(tests/e2e/model.py) at the request's place in that order, or, for a request that stored nothing,
+at some place real time allows (tests/e2e/linearizability.py). Every stored verdict must also equal the final fold.
 ``E2E_SEED`` replays a run's mix (the interleaving is the scheduler's).
 """
 
