@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Mount
 
+from app.api.docs import install_offline_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.responses import document_envelopes
@@ -22,6 +24,7 @@ from app.observability.access_log import AccessLog
 from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime, settle_garbage_collector
 from app.settings import Settings
+from app.web.app import MOUNT, create_console
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,11 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Operation ids are the route names (post_event, get_timeline): generated clients call them.
         generate_unique_id_function=lambda route: route.name,
+        docs_url=None,  # served offline by install_offline_docs, below
+        redoc_url=None,
     )
+    install_offline_docs(app)
     install_error_handlers(app)
     # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
     # /contract/{number} is never read as /{number}/events.
-    for module in (events, contracts, revocations, listing, timelines, rules, health):
+    for module in (events, contracts, revocations, listing):
+        app.include_router(module.router)
+    # The console before the two-segment patterns (/{number}/events) that would read /ui/... as a contract.
+    app.router.routes.append(Mount(MOUNT, app=create_console(app, keys), name="console"))
+    for module in (timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # The last added runs first: log and time everything, then check the key, then the body size.

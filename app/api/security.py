@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 
 READ, WRITE = "read", "write"
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OWN_AUTH_PREFIXES = ("/ui/", "/static-offline-docs/")
+"""The console checks its own sessions (a page navigation carries no header); the offline docs'
+assets hold no data, and /docs must load them before anyone has typed a key."""
+GRANT_KEY = "clr.console_grant"
+"""ASGI scope key by which the console's in-process API calls carry the scope its session grants.
+Only code in this process can set a scope key; an HTTP client controls headers only."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEMES = {
     "BearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
@@ -92,11 +98,17 @@ class ApiKeyMiddleware:
         self.app, self.ring = app, ring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.ring.keys or scope["path"] in PUBLIC_PATHS:
+        path = scope["path"] if scope["type"] == "http" else ""
+        if scope["type"] != "http" or not self.ring.keys or path in PUBLIC_PATHS or path == "/ui":
             await self.app(scope, receive, send)
             return
-        key = presented_key(scope["headers"])
-        granted = self.ring.scope_of(key) if key else None
+        if path.startswith(OWN_AUTH_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        granted = scope.get(GRANT_KEY)
+        if granted is None:
+            key = presented_key(scope["headers"])
+            granted = self.ring.scope_of(key) if key else None
         if granted is None:
             response = envelope(401, "error", "A valid API key is required.", "unauthorized")
             response.headers["WWW-Authenticate"] = "Bearer"

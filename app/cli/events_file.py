@@ -32,18 +32,27 @@ class FileEvent:
 
 def read_events(path: Path) -> list[FileEvent]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise EventsFileError(f"{path}: cannot read the file ({exc.strerror}).") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise EventsFileError(f"{path}: not valid JSON ({exc}).") from exc
+    return events_from_json(text, str(path))
+
+
+def events_from_json(text: str, source: str) -> list[FileEvent]:
+    """The events of a JSON text; ``source`` names it in errors (a file's path, or the console's form)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EventsFileError(f"{source}: not valid JSON ({exc}).") from exc
     if not isinstance(document, list):
-        raise EventsFileError(f"{path}: expected a JSON list of events, found {type(document).__name__}.")
-    return [_event(path, position, item) for position, item in enumerate(document)]
+        raise EventsFileError(f"{source}: expected a JSON list of events, found {type(document).__name__}.")
+    return [_event(source, position, item) for position, item in enumerate(document)]
 
 
-def _event(path: Path, position: int, item: Any) -> FileEvent:
-    where = f"{path}: event {position + 1}"
+def _event(source: str, position: int, item: Any) -> FileEvent:
+    where = f"{source}: event {position + 1}"
     if not isinstance(item, dict):
         raise EventsFileError(f"{where}: expected an object, found {type(item).__name__}.")
     for key in ("type", "contract_number", "date"):

@@ -58,7 +58,10 @@ def simulate(events_file: EventsArgument, rules: RulesOption = None, contract: C
     Exit 0 when the simulation ran (rejections are results), 1 on rule table errors, 2 on bad input.
     """
     rulebook = load_or_exit(rules_dir(rules))
-    holdings = _holdings(contract or [], rulebook)
+    try:
+        holdings = parse_holdings(contract or [], rulebook)
+    except ValueError as exc:
+        fail(str(exc), 2)
     try:
         events = read_events(events_file)
     except EventsFileError as exc:
@@ -69,7 +72,7 @@ def simulate(events_file: EventsArgument, rules: RulesOption = None, contract: C
         text_table(
             ["#", "contract", "type", "date", "verdict"],
             [
-                [str(i + 1), e.contract_number, e.facts.type, e.facts.day.isoformat(), _verdict_text(verdicts[i])]
+                [str(i + 1), e.contract_number, e.facts.type, e.facts.day.isoformat(), verdict_text(verdicts[i])]
                 for i, e in enumerate(events)
             ],
         )
@@ -103,25 +106,25 @@ def run_simulation(
     return verdicts, timelines
 
 
-def _holdings(options: list[str], rulebook: Rulebook) -> dict[str, list[str]]:
+def parse_holdings(options: list[str], rulebook: Rulebook) -> dict[str, list[str]]:
+    """``NUMBER=comp1,comp2`` options as components by contract; ValueError names a bad one."""
     holdings: dict[str, list[str]] = {}
     for option in options:
         number, sep, names = option.partition("=")
         components = [name.strip() for name in names.split(",") if name.strip()]
         if not sep or not number.strip() or not components:
-            fail(f"--contract {option!r}: expected NUMBER=COMPONENT[,COMPONENT...].", 2)
+            raise ValueError(f"--contract {option!r}: expected NUMBER=COMPONENT[,COMPONENT...].")
         unknown = [name for name in components if name not in rulebook.components]
         if unknown:
-            fail(
+            raise ValueError(
                 f"--contract {option!r}: unknown component(s) {', '.join(unknown)}; "
-                f"known: {', '.join(rulebook.components)}.",
-                2,
+                f"known: {', '.join(rulebook.components)}."
             )
         holdings[number.strip()] = components
     return holdings
 
 
-def _verdict_text(verdict: Verdict | None) -> str:
+def verdict_text(verdict: Verdict | None) -> str:
     if verdict is None:
         return "duplicate of an earlier event (ignored)"
     return verdict.code if verdict.accepted else f"rejected {verdict.code}: {verdict.message}"

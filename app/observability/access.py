@@ -83,6 +83,8 @@ class RequestLogMiddleware:
 
     def _record(self, method: str, scope: Scope, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None)
+        if route is not None and "app_root_path" in scope:  # a mounted app's route (the console): add its mount
+            route = str(scope["root_path"])[len(str(scope["app_root_path"])) :] + route
         if route is None:
             route = scope["path"] if scope["path"] in PLAIN_ROUTES and status < 400 else UNROUTED
         metrics().observe_request(method, route, status, seconds)

@@ -31,21 +31,26 @@ def free_port() -> int:
 
 
 class UvicornServer:
-    def __init__(self, *, database_url: str, rules_dir: Path, workers: int, log_path: Path) -> None:
+    def __init__(
+        self, *, database_url: str, rules_dir: Path, workers: int, log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database_url, self.rules_dir, self.workers, self.log_path = database_url, rules_dir, workers, log_path
+        self.extra_env = env or {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start the server and return once /health answers and every worker has started."""
-        # Readiness is read from the startup lines that uvicorn logs at INFO; no API keys: open service.
+        # Readiness is read from the startup lines that uvicorn logs at INFO; no API keys (an open
+        # service) unless the test's ``env`` sets some.
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
             "RULES_DIR": str(self.rules_dir),
             "LOG_LEVEL": "INFO",
             "API_KEYS": "",
+            **self.extra_env,
         }
         command = [
             sys.executable,

@@ -18,7 +18,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from tests.perf import corrections, fairness, late, scenarios
+from tests.perf import console, corrections, fairness, late, scenarios
 from tests.perf.load import Load
 from tests.perf.options import parse
 from tests.perf.postgres import fresh_database
@@ -57,7 +57,7 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
     chosen, label = set(args.scenarios), f"{args.workers}w"
     with ExitStack() as stack:
         trivial = stack.enter_context(uvicorn_server("trivial", TRIVIAL, workers=args.workers, env={}))
-        if chosen & {"post_event", "timeline", "batch", "late", "fairness"}:
+        if chosen & {"post_event", "timeline", "batch", "late", "fairness", "console"}:
             db_url, schema = stack.enter_context(database(args.database_url, tmp, "main"))
             label = f"{make_url(db_url).get_backend_name()}, {label}"
             report.facts["schema"] = schema
@@ -70,6 +70,8 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                 late.create_late_contracts(db_url, args.late_sizes)
             if "fairness" in chosen:
                 fairness.create_fairness_contracts(db_url)
+            if "console" in chosen:
+                console.create_console_contract(db_url)
             server = service(stack, db_url, args.workers)
             if "post_event" in chosen:
                 report.add(scenarios.post_event(load, server, trivial, label))
@@ -91,6 +93,9 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                     f"seeding 2 x {args.fairness_events:,} events for the fairness scenario (POST /events)"
                 ] = f"{time.perf_counter() - started:.1f} s"
                 for row in fairness.fairness(load, server, args.fairness_events, label):
+                    report.add(row)
+            if "console" in chosen:
+                for row in console.contract_page(server.url, args.console_requests, label):
                     report.add(row)
             rss = server.peak_rss_mb()
             report.add(

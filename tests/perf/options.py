@@ -7,7 +7,18 @@ from pathlib import Path
 
 from tests.perf.servers import ROOT
 
-SCENARIOS = ("post_event", "timeline", "batch", "late", "fairness", "sync_full", "scaling", "as_known_at", "listing")
+SCENARIOS = (
+    "post_event",
+    "timeline",
+    "batch",
+    "late",
+    "fairness",
+    "console",
+    "sync_full",
+    "scaling",
+    "as_known_at",
+    "listing",
+)
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -68,6 +79,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--listing-databases", default="sqlite,postgresql", help="where to run the listing: sqlite, postgresql or both"
     )
     parser.add_argument("--batch-requests", type=int, help="timed POST /events requests (default 5, quick 3)")
+    parser.add_argument("--console-requests", type=int, help="timed console page reads (default 50, quick 20)")
     parser.add_argument("--profile", type=Path, help="record each measured service run with py-spy into this dir")
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument("--py-spy", default="py-spy", help="path of the py-spy binary (for --profile)")
@@ -78,4 +90,5 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.batch_requests = args.batch_requests or (3 if args.quick else 5)
     args.listing_contracts = args.listing_contracts or (100_000 if args.quick else 1_000_000)
     args.listing_requests = args.listing_requests or (100 if args.quick else 300)
+    args.console_requests = args.console_requests or (20 if args.quick else 50)
     return args
