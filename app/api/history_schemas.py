@@ -38,6 +38,18 @@ class HistoryEventRead(BaseModel):
     revoked: bool = Field(description="True once the event is revoked: it stays in the log but no longer counts.")
     revoked_at: UtcDateTime | None = Field(description="When the revocation was received; null if not revoked.")
     revocation_reason: str | None = Field(description="The reason the revocation gave, if any.")
+    previous_verdict: PreviousVerdictRead | None = Field(
+        None,
+        description="The verdict before its latest change (by a late event, a revocation or a re-evaluation), "
+        "and when that change committed; null if the verdict never changed.",
+    )
+
+
+class PreviousVerdictRead(BaseModel):
+    status: Literal["accepted", "rejected"]
+    code: str
+    message: str
+    changed_at: UtcDateTime
 
 
 class HistoryPage(BaseModel):

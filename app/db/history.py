@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, func, select
 
 from app.db.tables import component_amendments as amendments
-from app.db.tables import events, revocations
+from app.db.tables import events, revocations, verdict_changes
 
 
 class HistoryRow(NamedTuple):
@@ -103,3 +103,29 @@ def components_known(conn: Connection, contract_id: int, at: datetime) -> list[s
         else:
             held.pop(component, None)
     return sorted(held, key=lambda name: held[name])
+
+
+class VerdictChangeRow(NamedTuple):
+    event_row_id: int
+    changed_at: datetime
+    accepted: bool
+    code: str
+    message: str
+
+
+def latest_verdict_changes(
+    conn: Connection, event_row_ids: list[int], at: datetime | None
+) -> dict[int, VerdictChangeRow]:
+    """Per event, its latest verdict change committed at or before ``at`` (any, without ``at``)."""
+    if not event_row_ids:
+        return {}
+    vc = verdict_changes.c
+    stmt = select(vc.event_row_id, vc.changed_at, vc.accepted, vc.code, vc.message).where(
+        vc.event_row_id.in_(event_row_ids)
+    )
+    if at is not None:
+        stmt = stmt.where(vc.changed_at <= at)
+    latest: dict[int, VerdictChangeRow] = {}
+    for row in conn.execute(stmt.order_by(vc.changed_at, vc.id)):
+        latest[row.event_row_id] = VerdictChangeRow(*row)
+    return latest

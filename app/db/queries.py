@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, false, insert, select, update
 
 from app.db.prepared import Prepared
-from app.db.tables import component_amendments, contracts, events, revocations
+from app.db.tables import component_amendments, contracts, events, revocations, verdict_changes
 from app.db.tables import contract_components as cc
 from app.domain.timeline import ComponentTimeline
 
@@ -93,6 +93,8 @@ def delete_contract(conn: Connection, contract_id: int) -> None:
     """Deletion erases the contract's whole log: its revocations and amendments too."""
     conn.execute(delete(revocations).where(revocations.c.contract_id == contract_id))
     conn.execute(delete(component_amendments).where(component_amendments.c.contract_id == contract_id))
+    of_contract = select(events.c.id).where(events.c.contract_id == contract_id)
+    conn.execute(delete(verdict_changes).where(verdict_changes.c.event_row_id.in_(of_contract)))
     conn.execute(delete(events).where(events.c.contract_id == contract_id))
     conn.execute(delete(cc).where(cc.c.contract_id == contract_id))
     conn.execute(delete(contracts).where(contracts.c.id == contract_id))
@@ -319,5 +321,20 @@ _update_event = Prepared(
 )
 
 
-def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def update_events(conn: Connection, rows: Sequence[dict[str, Any]], *, changed_at: datetime) -> None:
+    """Rewrite re-judged events. Each row also names the verdict it replaces (``prev_accepted``,
+    ``prev_code``, ``prev_message``); a real change of verdict is kept in ``verdict_changes``."""
     _update_event.execute_many(conn, rows)
+    changes = [
+        {
+            "event_row_id": row["b_id"],
+            "changed_at": changed_at,
+            "accepted": row["prev_accepted"],
+            "code": row["prev_code"],
+            "message": row["prev_message"],
+        }
+        for row in rows
+        if (row["prev_accepted"], row["prev_code"]) != (row["accepted"], row["code"])
+    ]
+    if changes:
+        conn.execute(insert(verdict_changes), changes)

@@ -111,6 +111,20 @@ class Event(Base):
     """Revoked events stay in the log but no longer count; the revocation itself is a row of ``revocations``."""
 
 
+class VerdictChange(Base):
+    """An event's verdict before one change of it (late event, revocation, re-evaluation), and when
+    that change committed. The history shows the latest change known at the instant it is read for."""
+
+    __tablename__ = "verdict_changes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_row_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime())
+    accepted: Mapped[bool] = mapped_column()
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(String(500))
+
+
 class Revocation(Base):
     """An entry of the log that cancels one stored event, with its time of receipt and of commit."""
 
@@ -145,3 +159,4 @@ contract_components = cast(Table, ContractComponent.__table__)
 events = cast(Table, Event.__table__)
 revocations = cast(Table, Revocation.__table__)
 component_amendments = cast(Table, ComponentAmendment.__table__)
+verdict_changes = cast(Table, VerdictChange.__table__)

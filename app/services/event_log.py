@@ -48,7 +48,7 @@ class Judgement:
         for row in self.inserts:
             row["committed_at"] = committed_at
         queries.insert_events(conn, self.inserts)
-        queries.update_events(conn, self.updates)
+        queries.update_events(conn, self.updates, changed_at=committed_at)
         queries.update_components(conn, self.projection)
         for (cid, component), answers in self.unnumbered.items():
             if not answers:
@@ -210,6 +210,9 @@ def _verdict_of(stored: queries.StoredEvent) -> Verdict:
 def update_row(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
     return {
         "b_id": stored.id,
+        "prev_accepted": stored.accepted,
+        "prev_code": stored.code,
+        "prev_message": stored.message,
         "accepted": verdict.accepted,
         "code": verdict.code,
         "message": verdict.message,

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.db import queries
-from app.db.history import HistoryRow, components_known, first_keys_changed_since, known_events
+from app.db.history import HistoryRow, components_known, first_keys_changed_since, known_events, latest_verdict_changes
 from app.domain.engine import RulesEngine
 from app.domain.replay import ComponentReplay, Move, Outcome, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
@@ -84,12 +84,14 @@ def known_history_page(
     ]
     page = chosen[:limit]
     events = []
+    changes = latest_verdict_changes(conn, [known.rows[index].id for index in page], at)
     for index in page:
         row, outcome = known.rows[index], known.outcomes[index]
+        change = changes.get(row.id)
         if outcome is None:
-            events.append(recorded(row, revoked=not known.counting[index]))
+            events.append(recorded(row, revoked=not known.counting[index], change=change))
         else:
-            events.append(recorded(row, verdict=outcome.verdict, rules_version=version, revoked=False))
+            events.append(recorded(row, verdict=outcome.verdict, rules_version=version, revoked=False, change=change))
     rows: list[HistoryRow] = [known.rows[i] for i in page]
     return page_of(number, events, rows, more=len(chosen) > limit)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
@@ -126,7 +126,7 @@ def _contract(
             if len(report.timeline_examples) < examples:
                 report.timeline_examples.append(TimelineChange(number, component, before, after))
         if write:
-            queries.update_events(conn, updates)
+            queries.update_events(conn, updates, changed_at=datetime.now(UTC).replace(tzinfo=None))
             queries.update_components(
                 conn,
                 [
@@ -168,6 +168,9 @@ def _judge(
 def _update(row: Row[Any], verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
     return {
         "b_id": row.id,
+        "prev_accepted": row.accepted,
+        "prev_code": row.code,
+        "prev_message": row.message,
         "accepted": verdict.accepted,
         "code": verdict.code,
         "message": verdict.message,

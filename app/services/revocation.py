@@ -92,7 +92,7 @@ class _Plan:
             committed_at=group_time(conn),
         )
         self.outcome.revocation_id = f"{REVOCATION_ID_PREFIX}{revocation_id}"
-        queries.update_events(conn, self.updates)
+        queries.update_events(conn, self.updates, changed_at=group_time(conn))
         if self.projection is not None:
             queries.update_components(conn, [self.projection])
 

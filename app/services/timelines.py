@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from app.db import queries
-from app.db.history import HistoryRow, history_page
+from app.db.history import HistoryRow, VerdictChangeRow, history_page, latest_verdict_changes
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
@@ -41,6 +41,16 @@ class RecordedEvent:
     revoked: bool
     revoked_at: datetime | None
     revocation_reason: str | None
+    previous: PreviousVerdict | None = None
+    """The verdict before its latest change by a late event, revocation or re-evaluation."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousVerdict:
+    status: Literal["accepted", "rejected"]
+    code: str
+    message: str
+    changed_at: datetime
 
 
 def get_timeline(conn: Connection, *, number: str) -> TimelineView:
@@ -67,7 +77,9 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
     if contract is None:
         raise not_found(number)
     rows = history_page(conn, contract.id, position, limit + 1)
-    return page_of(number, [recorded(row) for row in rows[:limit]], rows[:limit], more=len(rows) > limit)
+    changes = latest_verdict_changes(conn, [row.id for row in rows[:limit]], None)
+    events = [recorded(row, change=changes.get(row.id)) for row in rows[:limit]]
+    return page_of(number, events, rows[:limit], more=len(rows) > limit)
 
 
 def page_of(number: str, events: list[RecordedEvent], rows: list[HistoryRow], *, more: bool) -> HistoryPage:
@@ -76,10 +88,16 @@ def page_of(number: str, events: list[RecordedEvent], rows: list[HistoryRow], *,
 
 
 def recorded(
-    row: HistoryRow, *, verdict: Verdict | None = None, rules_version: str | None = None, revoked: bool | None = None
+    row: HistoryRow,
+    *,
+    verdict: Verdict | None = None,
+    rules_version: str | None = None,
+    revoked: bool | None = None,
+    change: VerdictChangeRow | None = None,
 ) -> RecordedEvent:
     """A row as the history shows it; ``verdict``, ``rules_version`` and ``revoked`` replace the
-    stored ones when the history is read as known at an earlier instant."""
+    stored ones when the history is read as known at an earlier instant. ``change`` is the
+    event's latest verdict change known at the instant read for: the verdict it replaced."""
     accepted, code, message = (
         (row.accepted, row.code, row.message) if verdict is None else (verdict.accepted, verdict.code, verdict.message)
     )
@@ -100,4 +118,9 @@ def recorded(
         is_revoked,
         row.revoked_at if is_revoked else None,
         row.revocation_reason if is_revoked else None,
+        None
+        if change is None
+        else PreviousVerdict(
+            "accepted" if change.accepted else "rejected", change.code, change.message, change.changed_at
+        ),
     )

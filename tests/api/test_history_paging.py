@@ -110,6 +110,7 @@ def test_the_fields_of_an_event_and_its_id(client: TestClient) -> None:
         "revoked",
         "revoked_at",
         "revocation_reason",
+        "previous_verdict",
     }
     assert (start["revoked"], start["revoked_at"], start["revocation_reason"]) == (False, None, None)
     assert start["received_at"] <= start["committed_at"]

@@ -112,3 +112,19 @@ def test_prepared_statements_raise_sqlalchemy_errors_like_the_connection_path(se
         engines.dispose()
     assert len(raised) == 2
     assert raised[0] is raised[1]
+
+
+def test_the_history_shows_the_verdict_a_late_event_replaced_and_when(client: TestClient) -> None:
+    make_contract(client)
+    end = client.post("/event", json=event("supply_energy_end", "2024-02-01", "2024-01-03T00:00:00"))
+    assert end.json()["code"] == "end_without_start"
+    [before] = client.get("/1234/events").json()["events"]
+    assert before["previous_verdict"] is None
+    client.post("/event", json=event("supply_energy_start", "2024-01-01", "2024-01-01T00:00:00"))
+    start, end_now = client.get("/1234/events").json()["events"]
+    assert start["previous_verdict"] is None
+    previous = end_now["previous_verdict"]
+    assert (end_now["code"], previous["status"], previous["code"]) == ("accepted", "rejected", "end_without_start")
+    assert previous["changed_at"] >= end_now["committed_at"]
+    as_then = client.get("/1234/events", params={"as_known_at": end_now["committed_at"]}).json()["events"]
+    assert [(e["code"], e["previous_verdict"]) for e in as_then] == [("end_without_start", None)]

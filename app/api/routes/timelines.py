@@ -115,6 +115,14 @@ def _history_body(
                 "revoked": e.revoked,
                 "revoked_at": e.revoked_at,
                 "revocation_reason": e.revocation_reason,
+                "previous_verdict": None
+                if e.previous is None
+                else {
+                    "status": e.previous.status,
+                    "code": e.previous.code,
+                    "message": e.previous.message,
+                    "changed_at": e.previous.changed_at,
+                },
             }
             for e in page.events
         ],
