@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from app.db.tables import contract_components as cc
 from app.db.tables import contracts
@@ -64,30 +64,31 @@ def contract_page(
     conn: Connection, listing: ListingFilter, after: str | None, limit: int
 ) -> list[tuple[int, str, datetime]]:
     """Up to ``limit`` (id, number, created_at) of the contracts that match, by number, after ``after``."""
-    if listing.component is not None:
-        numbers = (
-            select(cc.c.contract_id, cc.c.contract_number)
-            .where(*_component_conditions(listing), *_number_range(cc.c.contract_number, listing, after))
-            .order_by(cc.c.contract_number)
+    component_conditions = _component_conditions(listing)
+    if not component_conditions:
+        stmt = (
+            select(contracts.c.id, contracts.c.number, contracts.c.created_at)
+            .where(and_(True, *_number_range(contracts.c.number, listing, after)))
+            .order_by(contracts.c.number)
             .limit(limit)
         )
-        found = [(cid, number) for cid, number in conn.execute(numbers)]
-        if not found:
-            return []
-        stmt = select(contracts.c.id, contracts.c.created_at).where(contracts.c.id.in_([c for c, _ in found]))
-        created = {row.id: row.created_at for row in conn.execute(stmt)}
-        return [(cid, number, created[cid]) for cid, number in found]
-    conditions = _number_range(contracts.c.number, listing, after)
-    component_conditions = _component_conditions(listing)
-    if component_conditions:
-        conditions.append(exists().where(cc.c.contract_id == contracts.c.id, *component_conditions))
-    stmt = (
-        select(contracts.c.id, contracts.c.number, contracts.c.created_at)
-        .where(and_(True, *conditions))
-        .order_by(contracts.c.number)
-        .limit(limit)
-    )
-    return [(row.id, row.number, row.created_at) for row in conn.execute(stmt)]
+        return [(row.id, row.number, row.created_at) for row in conn.execute(stmt)]
+    conditions = [*component_conditions, *_number_range(cc.c.contract_number, listing, after)]
+    if listing.component is not None:
+        # One row per contract: (contract_id, component) is the primary key.
+        numbers = select(cc.c.contract_id, cc.c.contract_number).where(*conditions)
+    else:
+        # Any component: a contract may match with several, so one group per number; the index
+        # walk is in number order, so the groups come out in order and the limit stops it.
+        numbers = (
+            select(func.min(cc.c.contract_id), cc.c.contract_number).where(*conditions).group_by(cc.c.contract_number)
+        )
+    found = [(cid, number) for cid, number in conn.execute(numbers.order_by(cc.c.contract_number).limit(limit))]
+    if not found:
+        return []
+    stmt = select(contracts.c.id, contracts.c.created_at).where(contracts.c.id.in_([c for c, _ in found]))
+    created = {row.id: row.created_at for row in conn.execute(stmt)}
+    return [(cid, number, created[cid]) for cid, number in found]
 
 
 def components_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[tuple[str, ComponentTimeline]]]:

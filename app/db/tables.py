@@ -60,12 +60,36 @@ class ContractComponent(Base):
 
     __tablename__ = "contract_components"
     __table_args__ = (
-        # The listing (GET /contracts) filtered by component reads one of these in number order;
-        # both cover the filters, so a page never visits the table. See app/db/listing.py.
-        Index("ix_contract_components_listing", "component", "contract_number", "state", "start_date", "end_date"),
+        # The listing (GET /contracts) with a component, state or active_on filter walks one of these
+        # in contract-number order: equality columns first, then the number, then the date columns
+        # and the contract id, so a page is one index-only range scan. See app/db/listing.py.
         Index(
-            "ix_contract_components_listing_state", "component", "state", "contract_number", "start_date", "end_date"
+            "ix_contract_components_listing",
+            "component",
+            "contract_number",
+            "state",
+            "start_date",
+            "end_date",
+            "contract_id",
         ),
+        Index(
+            "ix_contract_components_listing_state",
+            "component",
+            "state",
+            "contract_number",
+            "start_date",
+            "end_date",
+            "contract_id",
+        ),
+        Index(
+            "ix_contract_components_listing_any_state",
+            "state",
+            "contract_number",
+            "start_date",
+            "end_date",
+            "contract_id",
+        ),
+        Index("ix_contract_components_listing_any", "contract_number", "start_date", "end_date", "contract_id"),
     )
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)

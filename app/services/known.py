@@ -20,7 +20,14 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.db import queries
-from app.db.history import HistoryRow, components_known, first_keys_changed_since, known_events, latest_verdict_changes
+from app.db.history import (
+    HistoryRow,
+    components_known,
+    first_keys_changed_since,
+    known_events,
+    known_moves,
+    latest_verdict_changes,
+)
 from app.domain.engine import RulesEngine
 from app.domain.replay import ComponentReplay, Move, Outcome, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
@@ -68,8 +75,37 @@ class _Known:
 
 
 def known_timeline(conn: Connection, *, number: str, at: datetime, engine_at: EngineAt) -> TimelineView:
-    known = _Known(conn, number, at, engine_at)
-    timelines: dict[str, ComponentTimeline] = {c: known.timelines[c] for c in known.components}
+    """The fold of ``_Known`` without the verdicts: it reads only the columns a timeline needs, and
+    below each component's first changed key it keeps only the last counting event's timeline."""
+    contract = queries.contract_by_number(conn, number)
+    if contract is None or contract.recorded_at > at:
+        raise not_found(number)
+    engine = engine_at(at)
+    components = components_known(conn, contract.id, at)
+    changed_from = first_keys_changed_since(conn, contract.id, at)
+    event_types = engine.rulebook.event_types
+    stored: dict[str, ComponentTimeline] = {}
+    tails: dict[str, list[Move]] = {c: [] for c in components}
+    for row in known_moves(conn, contract.id, at):
+        revoked_at = row.revocation_committed_at
+        if (revoked_at is not None and revoked_at <= at) or row.component not in tails:
+            continue
+        event_type = event_types.get(row.type)
+        if event_type is None:
+            continue
+        first_changed = changed_from.get(row.component)
+        if first_changed is not None and row.sort_key >= first_changed:
+            tails[row.component].append(Move(row.sort_key, event_type.trigger, row.day))
+        else:
+            stored[row.component] = ComponentTimeline(row.state_after, row.start_after, row.end_after)
+    timelines: dict[str, ComponentTimeline] = {}
+    for component, moves in tails.items():
+        before = stored.get(component) or engine.initial(component)
+        if not moves:
+            timelines[component] = before
+            continue
+        result: ComponentReplay[None] = replay_component(engine, component, before, moves, ())
+        timelines[component] = result.final or before
     return TimelineView(number, timelines)
 
 

@@ -1,7 +1,7 @@
 """The log of verdict changes: an event's verdict before each change, and when it changed.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0003b
 Create Date: 2026-11-26 16:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0003b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
