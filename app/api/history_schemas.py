@@ -32,6 +32,12 @@ class HistoryEventRead(BaseModel):
     code: str
     message: str
     rules_version: str
+    state_after: str = Field(description="The component's state after this event, as judged now.")
+    dates_after: dict[str, date | None] = Field(
+        description="Every date field the component's lifecycle declares (start, end and its own, such as "
+        "paused_from), after this event.",
+        examples=[{"start": "2024-03-03", "end": None}],
+    )
 
 
 class HistoryPage(BaseModel):

@@ -14,16 +14,24 @@ DEFAULT_RULES_DIR = Path("rules")
 
 RulesDirArgument = Annotated[
     Path | None,
-    typer.Argument(
+    typer.Argument(show_default=False, help="The same as --rules, kept for older scripts.", metavar="[DIR]"),
+]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
         envvar="RULES_DIR",
         show_default=False,
         help="Folder holding the *.yaml rule tables. Default: $RULES_DIR, or 'rules'.",
     ),
 ]
+"""Every command takes the tables' folder as ``--rules DIR``; ``check`` and ``diagram`` also
+accept it as their first argument, as they did before."""
 
 
-def rules_dir(directory: Path | None) -> Path:
-    return directory if directory is not None else DEFAULT_RULES_DIR
+def rules_dir(directory: Path | None, option: Path | None = None) -> Path:
+    """The folder named by the argument, else by ``--rules`` (or $RULES_DIR), else ``rules``."""
+    return directory or option or DEFAULT_RULES_DIR
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -38,7 +46,7 @@ def load_or_exit(directory: Path) -> Rulebook:
     if inspection.rulebook is None:
         for finding in inspection.findings:
             typer.echo(str(finding), err=True)
-        fail(f"The rule tables in {directory} have errors; run 'rules check {directory}' for details.", 1)
+        fail(f"The rule tables in {directory} have errors; run 'rules check --rules {directory}' for details.", 1)
     return inspection.rulebook
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import fail, load_or_exit, rules_dir, text_table
+from app.cli.common import RulesOption, fail, load_or_exit, rules_dir, text_table
 from app.cli.events_file import EventsFileError, FileEvent, read_events
 from app.domain.engine import RulesEngine
 from app.domain.fold import fold_contract
@@ -27,15 +27,6 @@ EventsArgument = Annotated[
         show_default=False,
         metavar="EVENTS_FILE",
         help='JSON list of events: {"type", "contract_number", "date", "created_at"?}.',
-    ),
-]
-RulesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--rules",
-        envvar="RULES_DIR",
-        show_default=False,
-        help="Folder holding the rule tables. Default: $RULES_DIR, or 'rules'.",
     ),
 ]
 ContractOption = Annotated[

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import cast
 
+from typing import Any
+
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     DateTime,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -33,6 +37,9 @@ NAMING = {
 }
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# Dates a lifecycle declares beyond start and end ({"paused_from": "2025-02-01"}); NULL when
+# there are none, which is every component of the default tables, so the hot path stays as it was.
+Dates = JSON(none_as_null=True)
 # Ordering keys compare byte by byte everywhere; PostgreSQL needs the "C" collation for that.
 Key = String(160).with_variant(String(160, collation="C"), "postgresql")
 
@@ -60,6 +67,8 @@ class ContractComponent(Base):
     state: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[date | None] = mapped_column(Date())
     end_date: Mapped[date | None] = mapped_column(Date())
+    dates: Mapped[dict[str, Any] | None] = mapped_column(Dates)
+    """Declared dates beyond start and end, ISO-written by name."""
     last_key: Mapped[str | None] = mapped_column(Key)
     """Ordering key of the component's latest event; a new event at or before it is late."""
 
@@ -89,8 +98,24 @@ class Event(Base):
     state_after: Mapped[str] = mapped_column(String(64))
     start_after: Mapped[date | None] = mapped_column(Date())
     end_after: Mapped[date | None] = mapped_column(Date())
+    dates_after: Mapped[dict[str, Any] | None] = mapped_column(Dates)
+
+
+class RuleVersion(Base):
+    """Every version of the rule tables the service has used, and from when each is in force."""
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    hash: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text())
+    """The merged tables as JSON (``Tables.plain()``); ``hash`` is computed from it."""
+    effective_from: Mapped[datetime] = mapped_column(DateTime())
+    """Naive UTC. Events created at or after it are judged by this version (until the next one)."""
+    published_at: Mapped[datetime] = mapped_column(DateTime())
 
 
 contracts = cast(Table, Contract.__table__)
 contract_components = cast(Table, ContractComponent.__table__)
 events = cast(Table, Event.__table__)
+rule_versions = cast(Table, RuleVersion.__table__)

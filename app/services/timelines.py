@@ -36,6 +36,8 @@ class RecordedEvent:
     code: str
     message: str
     rules_version: str
+    state_after: str
+    dates_after: dict[str, date | None]
 
 
 def get_timeline(conn: Connection, *, number: str) -> TimelineView:
@@ -76,6 +78,8 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
             code,
             message,
             rules_version,
+            state_after,
+            queries.stored_timeline(state_after, start_after, end_after, dates_after).dates(),
         )
         for (
             row_id,
@@ -90,6 +94,10 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
             code,
             message,
             rules_version,
+            state_after,
+            start_after,
+            end_after,
+            dates_after,
         ) in page
     ]
     last_id, last_key = (page[-1][0], page[-1][1]) if page else (0, "")

@@ -106,6 +106,8 @@ def test_the_fields_of_an_event_and_its_id(client: TestClient) -> None:
         "code",
         "message",
         "rules_version",
+        "state_after",
+        "dates_after",
     }
     assert re.fullmatch(r"ev_[0-9]+", start["id"])
     assert re.fullmatch(r"ev_[0-9]+", end["id"])

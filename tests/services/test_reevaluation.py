@@ -12,6 +12,7 @@ from app.db.engines import create_engines
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
 from app.services.commands import EventCommand
+from app.domain.fold import chooser
 from app.services.event_log import record_events
 from app.services.reevaluation import ImpactReport, assess, reevaluate
 from app.settings import Settings
@@ -118,7 +119,7 @@ def test_reevaluate_waits_for_a_request_holding_the_contract_and_judges_its_even
             late_end = EventCommand(
                 "supply_energy_end", "1234", date(2024, 4, 1), datetime(2024, 1, 4), datetime(2024, 1, 4)
             )
-            [outcome] = record_events(conn, [late_end], engine=RulesEngine(load_rulebook(RULES)))
+            [outcome] = record_events(conn, [late_end], rules=chooser(RulesEngine(load_rulebook(RULES))))
             assert outcome.verdict.accepted
             done: list[ImpactReport] = []
             worker = threading.Thread(target=lambda: done.append(reevaluate(tool.writer, lenient)))

@@ -86,11 +86,22 @@ def test_diagram_shows_transitions_guards_and_rejections() -> None:
         "[*] --> not_started",
         "not_started --> started : start",
         "started --> ended : end [date_not_before_start]",
-        "started --> started : end ✗ end_before_start",
-        "not_started --> not_started : end ✗ end_without_start",
-        "ended --> ended : start ✗ restart_after_end",
+        'state "✗ end_before_start" as R1',
+        "started --> R1 : end [not date_not_before_start]",
+        'state "✗ end_without_start" as R3',
+        "not_started --> R3 : end",
+        'state "✗ restart_after_end" as R4',
+        "ended --> R4 : start",
     ]:
         assert edge in output
+
+
+def test_diagram_takes_rules_option_and_one_lifecycle() -> None:
+    code, output = invoke("diagram", "--rules", EV_RULES, "--lifecycle", "pausable")
+
+    assert code == 0
+    assert output.count("stateDiagram-v2") == 1
+    assert "title: lifecycle pausable" in output
 
 
 def test_diagram_of_one_component_uses_its_event_types() -> None:

@@ -65,16 +65,16 @@ CASES = [
         "unknown_key",
         edit("    initial: not_started\n", "    initial: not_started\n    colour: red\n"),
         "colour: red",
-        "Unknown key at lifecycles/standard",
+        "Unknown key 'colour' in lifecycle 'standard'.",
         "error",
     ),
-    ("missing_key", edit("    initial: not_started\n", ""), "  standard:", "'initial' is a required property", "error"),
-    ("bad_name", edit("  energy_supply:\n", "  Energy_Supply:\n"), "Energy_Supply:", "Bad name at components", "error"),
+    ("missing_key", edit("    initial: not_started\n", ""), "  standard:", "In lifecycle 'standard', the required key 'initial' is missing.", "error"),
+    ("bad_name", edit("  energy_supply:\n", "  Energy_Supply:\n"), "Energy_Supply:", "Bad name 'Energy_Supply' in section 'components'", "error"),
     (
         "invalid_value",
         edit(ROW_START, ROW_START.replace("set: start", "set: begin")),
         "set: begin",
-        "Invalid value at lifecycles/standard/transitions/0/set",
+        "'set: begin' names a date the lifecycle does not declare",
         "error",
     ),
     ("no_component", VALID.partition("components:")[0], "lifecycles:", "No component is defined", "error"),
@@ -180,7 +180,7 @@ CASES = [
         "guard_not_implemented",
         edit(GUARD, GUARD + "  date_is_weekday: {code: end_before_start}\n"),
         "date_is_weekday",
-        "Guard 'date_is_weekday' is not implemented",
+        "Guard 'date_is_weekday' has no 'kind",
         "error",
     ),
     (
@@ -276,7 +276,7 @@ def test_shipped_tables_are_clean(directory: Path) -> None:
         ("dest_typo", 12, "unknown state 'endded' in dest"),
         ("unknown_guard", 12, "unknown guard 'date_after_start'"),
         ("missing_cell", 4, "state 'ended' x trigger 'start' has no outcome"),
-        ("unknown_key", 12, "Unknown key at lifecycles/standard/transitions/2"),
+        ("unknown_key", 12, "Unknown key 'destination' in lifecycle 'standard', transition row 3."),
     ],
 )
 def test_broken_fixtures(folder: str, line: int, message: str) -> None:

@@ -35,7 +35,8 @@ async def get_timeline(contract_number: ContractNumber, request: Request) -> Res
         {
             "contract_number": view.contract_number,
             "components": {
-                name: {"start": t.start, "end": t.end, "state": t.state} for name, t in view.components.items()
+                name: {"start": t.start, "end": t.end, "state": t.state, **dict(t.others)}
+                for name, t in view.components.items()
             },
         }
     )
@@ -80,6 +81,8 @@ def _history_body(conn: Connection, *, number: str, after: str | None, limit: in
                 "code": e.code,
                 "message": e.message,
                 "rules_version": e.rules_version,
+                "state_after": e.state_after,
+                "dates_after": e.dates_after,
             }
             for e in page.events
         ],
