@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -48,6 +49,18 @@ def load_or_exit(directory: Path) -> Rulebook:
             typer.echo(str(finding), err=True)
         fail(f"The rule tables in {directory} have errors; run 'rules check --rules {directory}' for details.", 1)
     return inspection.rulebook
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant given on the command line: ISO 8601 date-time (an offset is converted; none means
+    UTC) or a date (its midnight UTC), as naive UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"'{text}' is not an ISO 8601 date or date-time, such as 2025-07-01 or 2025-07-01T00:00:00Z.", 2)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

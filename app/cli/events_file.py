@@ -2,22 +2,21 @@
 
 The file is a JSON list of objects ``{"type", "contract_number", "date", "created_at"?}``.
 ``date`` is ``YYYY-MM-DD``; ``created_at`` is an ISO 8601 date-time (an offset is converted to
-UTC, a value without offset is taken as UTC). An event without ``created_at`` is taken as
-created at ``POSITION_EPOCH`` plus its position in the file (0, 1, 2, ...) in microseconds:
-such events apply in file order, and before every event that has a ``created_at``.
+UTC, a value without offset is taken as UTC). An event without ``created_at`` is stamped as the
+service stamps it (``app.domain.ordering.created_or_received``): the time the file is read plus
+its position in the file in microseconds, as if the file were posted as one batch then.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from app.domain.fold import EventFacts
-
-POSITION_EPOCH = datetime(1970, 1, 1)
+from app.domain.ordering import created_or_received
 
 
 class EventsFileError(ValueError):
@@ -30,7 +29,8 @@ class FileEvent:
     facts: EventFacts
 
 
-def read_events(path: Path) -> list[FileEvent]:
+def read_events(path: Path, received_at: datetime) -> list[FileEvent]:
+    """The file's events, received at ``received_at`` (naive UTC) as one batch."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -39,10 +39,10 @@ def read_events(path: Path) -> list[FileEvent]:
         raise EventsFileError(f"{path}: not valid JSON ({exc}).") from exc
     if not isinstance(document, list):
         raise EventsFileError(f"{path}: expected a JSON list of events, found {type(document).__name__}.")
-    return [_event(path, position, item) for position, item in enumerate(document)]
+    return [_event(path, position, item, received_at) for position, item in enumerate(document)]
 
 
-def _event(path: Path, position: int, item: Any) -> FileEvent:
+def _event(path: Path, position: int, item: Any, received_at: datetime) -> FileEvent:
     where = f"{path}: event {position + 1}"
     if not isinstance(item, dict):
         raise EventsFileError(f"{where}: expected an object, found {type(item).__name__}.")
@@ -53,10 +53,11 @@ def _event(path: Path, position: int, item: Any) -> FileEvent:
         day = date.fromisoformat(item["date"])
     except ValueError as exc:
         raise EventsFileError(f"{where}: 'date' {item['date']!r} is not a YYYY-MM-DD date.") from exc
-    created_at = POSITION_EPOCH + timedelta(microseconds=position)
+    given = None
     if item.get("created_at") is not None:
         try:
-            created_at = datetime.fromisoformat(str(item["created_at"]))
+            given = datetime.fromisoformat(str(item["created_at"]))
         except ValueError as exc:
             raise EventsFileError(f"{where}: 'created_at' {item['created_at']!r} is not an ISO date-time.") from exc
-    return FileEvent(item["contract_number"], EventFacts(item["type"], day, created_at))
+    created_at = created_or_received(given, received_at, position)
+    return FileEvent(item["contract_number"], EventFacts(item["type"], day, created_at, received_at))

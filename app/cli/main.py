@@ -11,10 +11,13 @@ from typing import Annotated
 import typer
 
 from app.cli.common import RulesDirArgument, RulesOption, fail, load_or_exit, rules_dir
+from app.cli.database import opened
 from app.cli.impact import impact, reevaluate_command
 from app.cli.simulate import simulate
+from app.cli.versions import diff_command, publish, versions
 from app.domain.diagram import all_diagrams, component_diagram, lifecycle_diagram
 from app.domain.rules import inspect_rules
+from app.services.rule_versions import load_catalog, orphans_against
 
 app = typer.Typer(
     name="rules",
@@ -25,9 +28,22 @@ app = typer.Typer(
 
 
 @app.command()
-def check(directory: RulesDirArgument = None, rules: RulesOption = None) -> None:
+def check(
+    directory: RulesDirArgument = None,
+    rules: RulesOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            show_default=False,
+            help="Also compare with this database's stored data: names it uses that these tables would orphan.",
+        ),
+    ] = None,
+) -> None:
     """Check the rule tables and print every problem as file:line: severity: message Fix: ...
 
+    With --database-url, also list each stored state, event type and component that the tables
+    neither define nor map (renamed:/removed:), with how many contracts and events use it.
     Exit 0 when there is no error (warnings are printed but allowed), 1 otherwise.
     """
     folder = rules_dir(directory, rules)
@@ -38,6 +54,14 @@ def check(directory: RulesDirArgument = None, rules: RulesOption = None) -> None
     if inspection.rulebook is None:
         typer.echo(f"{folder}: {errors} error(s), {warnings} warning(s). The service would refuse these tables.")
         raise typer.Exit(1)
+    if database_url is not None:
+        with opened(database_url) as engines, engines.reader.connect() as conn:
+            found = orphans_against(conn, load_catalog(conn), inspection.rulebook)
+        for orphan in found:
+            typer.echo(f"{database_url}: error: {orphan}")
+        if found:
+            typer.echo(f"{folder}: {len(found)} stored name(s) would be orphaned. The service would refuse these tables.")
+            raise typer.Exit(1)
     typer.echo(f"{folder}: no errors, {warnings} warning(s). Rules version {inspection.rulebook.version}.")
 
 
@@ -89,6 +113,9 @@ app.command("simulate")(simulate)
 
 app.command("impact")(impact)
 app.command("reevaluate")(reevaluate_command)
+app.command("publish")(publish)
+app.command("versions")(versions)
+app.command("diff")(diff_command)
 
 
 def run() -> None:
