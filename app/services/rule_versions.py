@@ -9,6 +9,10 @@ Every host and worker loads every version from the ``rule_versions`` table; the 
   deployed with old tables cannot roll the rules back;
 * tables that would orphan stored names (see ``app.domain.orphans``) are refused too.
 
+The first version is stored effective from ``BEGINNING`` (0001-01-01): it is in force for all
+history, however old. Effective dates only move forward: a new version must take effect after
+the latest one, or it would be in force only until that one, a trap for whoever backdates it.
+
 ``publish`` stores a version effective from a chosen instant (``rules publish``).
 """
 
@@ -22,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, text
 
 from app.db import queries
-from app.domain.catalog import Catalog, Version
+from app.domain.catalog import BEGINNING, Catalog, Version
 from app.domain.engine import Aliases
 from app.domain.orphans import Orphan, orphans
 from app.domain.rules import RulesError
@@ -99,8 +103,19 @@ def synchronise(db: Engine, rulebook: Rulebook) -> Catalog:
                 + "\n".join(f"  {o}" for o in found)
             )
         moment = now_utc()
+        if catalog is not None and catalog.versions[-1].effective_from > moment:
+            scheduled = catalog.versions[-1]
+            raise RulesRefused(
+                f"Version {scheduled.hash} is scheduled from {scheduled.effective_from:%Y-%m-%d %H:%M} UTC, so the "
+                f"unpublished tables in RULES_DIR ({rulebook.version}) cannot take effect now. Publish them with "
+                "'rules publish --effective-from' after it, or deploy that version's tables."
+            )
         queries.insert_rule_version(
-            conn, hash=rulebook.version, content=content_of(rulebook), effective_from=moment, published_at=moment
+            conn,
+            hash=rulebook.version,
+            content=content_of(rulebook),
+            effective_from=moment if catalog is not None else BEGINNING,
+            published_at=moment,
         )
         logger.warning(
             "rules %s were not published yet: published them, effective from %sZ%s",
@@ -135,6 +150,12 @@ def plan_publish(
             "the events it affects."
         )
     catalog = load_catalog(conn)
+    if catalog is not None and effective_from <= catalog.versions[-1].effective_from:
+        latest = catalog.versions[-1]
+        raise RulesRefused(
+            f"--effective-from must be later than {latest.effective_from.isoformat(timespec='seconds')}Z, from when "
+            f"version {latest.hash} is in force: a version effective before it would be in force only until it."
+        )
     found = orphans_against(conn, catalog, rulebook)
     if found:
         raise RulesRefused(
