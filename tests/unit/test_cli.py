@@ -252,3 +252,22 @@ def test_run_is_the_poetry_entry_point(monkeypatch: pytest.MonkeyPatch, capsys: 
 
     assert exit_info.value.code == 0
     assert "no errors" in capsys.readouterr().out
+
+
+def test_impact_on_a_missing_database_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "typo" / "contracts.db"
+
+    code, output = invoke("impact", "--rules", RULES, "--database-url", f"sqlite:///{target}")
+
+    assert code == 2
+    assert output.strip().count("\n") == 0
+    assert output.startswith(f"No database at {target}")
+    assert not target.exists() and not target.parent.exists()
+
+
+@pytest.mark.parametrize("command", ["check", "diagram", "simulate", "impact", "publish", "diff"])
+def test_every_rules_command_takes_the_rules_option(command: str) -> None:
+    code, output = invoke(command, "--help")
+
+    assert code == 0
+    assert "--rules" in output
