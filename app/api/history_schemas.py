@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import UtcDateTime
 
+Day = date
+"""``date`` under a name that no field shadows."""
+
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 """A 1,000-event page is about 400 kB of JSON and a few milliseconds of work; see the README."""
@@ -33,7 +36,7 @@ class HistoryEventRead(BaseModel):
     message: str
     rules_version: str
     state_after: str = Field(description="The component's state after this event, as judged now.")
-    dates_after: dict[str, date | None] = Field(
+    dates_after: dict[str, Day | None] = Field(
         description="Every date field the component's lifecycle declares (start, end and its own, such as "
         "paused_from), after this event.",
         examples=[{"start": "2024-03-03", "end": None}],

@@ -58,7 +58,7 @@ def opened(database_url: str | None, *, writes: bool = False) -> Iterator[Engine
     except SchemaNotAtHead as exc:
         fail(str(exc), 2)
     except SQLAlchemyError as exc:
-        first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         fail(f"Cannot use the database {make_url(normalise_url(url)).render_as_string()}: {first}", 2)
     finally:
         engines.dispose()

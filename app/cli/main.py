@@ -60,7 +60,9 @@ def check(
         for orphan in found:
             typer.echo(f"{database_url}: error: {orphan}")
         if found:
-            typer.echo(f"{folder}: {len(found)} stored name(s) would be orphaned. The service would refuse these tables.")
+            typer.echo(
+                f"{folder}: {len(found)} stored name(s) would be orphaned. The service would refuse these tables."
+            )
             raise typer.Exit(1)
     typer.echo(f"{folder}: no errors, {warnings} warning(s). Rules version {inspection.rulebook.version}.")
 

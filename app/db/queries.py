@@ -29,7 +29,9 @@ def _others(stored: dict[str, str] | None) -> tuple[tuple[str, date], ...]:
     return tuple(sorted((name, date.fromisoformat(day)) for name, day in stored.items())) if stored else ()
 
 
-def stored_timeline(state: str, start: date | None, end: date | None, dates: dict[str, str] | None) -> ComponentTimeline:
+def stored_timeline(
+    state: str, start: date | None, end: date | None, dates: dict[str, str] | None
+) -> ComponentTimeline:
     return ComponentTimeline(state, start, end, _others(dates))
 
 
@@ -360,11 +362,11 @@ def rule_versions_mark(conn: Connection) -> tuple[int, int]:
     return int(count), int(highest or 0)
 
 
-def insert_rule_version(conn: Connection, *, hash: str, content: str, effective_from: datetime, published_at: datetime) -> None:
+def insert_rule_version(
+    conn: Connection, *, hash: str, content: str, effective_from: datetime, published_at: datetime
+) -> None:
     conn.execute(
-        insert(rv).values(
-            hash=hash, content=content, effective_from=effective_from, published_at=published_at
-        )
+        insert(rv).values(hash=hash, content=content, effective_from=effective_from, published_at=published_at)
     )
 
 
@@ -386,9 +388,9 @@ def name_usage(conn: Connection) -> dict[str, dict[str, tuple[int, int]]]:
     state_rows = select(cc.c.state, func.count(func.distinct(cc.c.contract_id)), func.count()).group_by(cc.c.state)
     for name, n_contracts, _ in conn.execute(state_rows):
         usage["states"][name] = (int(n_contracts), 0)
-    event_states = select(
-        events.c.state_after, func.count(func.distinct(events.c.contract_id)), func.count()
-    ).group_by(events.c.state_after)
+    event_states = select(events.c.state_after, func.count(func.distinct(events.c.contract_id)), func.count()).group_by(
+        events.c.state_after
+    )
     for name, n_contracts, n_events in conn.execute(event_states):
         held = usage["states"].get(name, (0, 0))
         usage["states"][name] = (max(held[0], int(n_contracts)), int(n_events))

@@ -8,9 +8,7 @@ event replays from the event before it instead of from the beginning.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
-
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,

@@ -69,7 +69,9 @@ def _lifecycle(old: Lifecycle, new: Lifecycle) -> Iterator[Difference]:
             yield Difference("rejections", name, "added", f"Lifecycle '{name}': {cell} now rejected with {code}.")
         elif old_rej[(source, trigger)] != code:
             before = old_rej[(source, trigger)]
-            yield Difference("rejections", name, "changed", f"Lifecycle '{name}': {cell} rejected {code}, was {before}.")
+            yield Difference(
+                "rejections", name, "changed", f"Lifecycle '{name}': {cell} rejected {code}, was {before}."
+            )
     for (source, trigger), code in old_rej.items():
         if (source, trigger) not in new_rej:
             yield Difference(

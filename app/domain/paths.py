@@ -148,7 +148,7 @@ def _candidate_days(
 
 
 def _expect(
-    rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, day: date, base: date
+    rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, day: date, *, base: date
 ) -> Expected:
     result = outcome(rulebook, lifecycle, timeline, trigger, _facts(day, base))
     if result.row is None:
@@ -182,7 +182,10 @@ def _cell_cases(
             earlier_rows_skip = all(
                 first_failing_guard(rulebook, lifecycle.transitions[i], timeline, facts) for i in tried_before
             )
-            if earlier_rows_skip and first_failing_guard(rulebook, lifecycle.transitions[index], timeline, facts) == name:
+            if (
+                earlier_rows_skip
+                and first_failing_guard(rulebook, lifecycle.transitions[index], timeline, facts) == name
+            ):
                 yield Target(lifecycle.name, state, trigger, index, name), day
     if lifecycle.rejection_for(state, trigger) is not None:
         yield Target(lifecycle.name, state, trigger), base
@@ -206,7 +209,7 @@ def component_cases(rulebook: Rulebook, component: str, base: date = BASE_DATE) 
         here = reached[state]
         for trigger in (t for t in lifecycle.triggers if t in events):
             for target, day in _cell_cases(rulebook, lifecycle, here, trigger, base):
-                expected = _expect(rulebook, lifecycle, here.timeline, trigger, day, base)
+                expected = _expect(rulebook, lifecycle, here.timeline, trigger, day, base=base)
                 case_id = _case_id(component, target, lifecycle, expected)
                 at = datetime.combine(base, time(8))
                 yield Case(case_id, component, lifecycle.name, here.path, (events[trigger], day), expected, target, at)

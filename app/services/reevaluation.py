@@ -58,7 +58,11 @@ class ImpactReport:
 
 
 def assess(
-    conn: Connection, rules: RulesEngine | EngineAt, *, examples: int = 10, contracts: list[tuple[int, str]] | None = None
+    conn: Connection,
+    rules: RulesEngine | EngineAt,
+    *,
+    examples: int = 10,
+    contracts: list[tuple[int, str]] | None = None,
 ) -> ImpactReport:
     """What re-judging stored contracts (all, or ``contracts``) under ``rules`` would change; reads only."""
     report, engine_at = ImpactReport(), chooser(rules)
@@ -167,7 +171,9 @@ def _judge(
         engine = engine_at(row.created_at)
         if timeline is None:
             timeline = engine.initial(engine.component_of(component) or component)
-        verdict, timeline = engine.judge(component, timeline, row.type, Facts.of(row.day, row.created_at, row.received_at))
+        verdict, timeline = engine.judge(
+            component, timeline, row.type, Facts.of(row.day, row.created_at, row.received_at)
+        )
         if verdict.code != row.code:
             report.verdicts_changed += 1
             if len(report.verdict_examples) < examples:

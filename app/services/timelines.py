@@ -16,6 +16,9 @@ from app.domain.timeline import ComponentTimeline
 from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
 
+Day = date
+"""``date`` under a name that no field shadows."""
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineView:
@@ -37,7 +40,7 @@ class RecordedEvent:
     message: str
     rules_version: str
     state_after: str
-    dates_after: dict[str, date | None]
+    dates_after: dict[str, Day | None]
 
 
 def get_timeline(conn: Connection, *, number: str) -> TimelineView:

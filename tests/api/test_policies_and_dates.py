@@ -70,7 +70,13 @@ def test_declared_dates_are_stored_checked_and_answered(serve: object) -> None:
         "2025-02-20",
         "2025-02-20",
     ]
-    assert [e["code"] for e in events] == ["accepted", "accepted", "already_paused", "resume_before_pause", "resume_before_pause"]
+    assert [e["code"] for e in events] == [
+        "accepted",
+        "accepted",
+        "already_paused",
+        "resume_before_pause",
+        "resume_before_pause",
+    ]
 
 
 def test_simulate_and_the_service_agree_on_the_same_file(serve: object, tmp_path: Path) -> None:
@@ -97,4 +103,5 @@ def test_simulate_and_the_service_agree_on_the_same_file(serve: object, tmp_path
     table = done.output.split("Verdicts (in file order)", 1)[1].strip().split("\n\n")[0].splitlines()[2:]
     simulated = [line.split()[4] if line.split()[4] == "accepted" else line.split()[5].rstrip(":") for line in table]
     assert simulated == answered
-    assert "restart_after_end" in answered and "end_before_start" in answered
+    assert "restart_after_end" in answered
+    assert "end_before_start" in answered

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.domain.rules import load_rulebook
 from app.main import create_app
 from app.services.rule_versions import RulesRefused, now_utc
 from app.settings import Settings

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,7 +66,11 @@ def test_any_arrival_order_across_a_version_boundary(
     expected = fold_contract(catalog.engine_at, ALL_COMPONENTS, facts)
     timeline = client.get(f"/{number}/contract_timeline").json()["components"]
     assert timeline == {
-        c: {"start": t.start.isoformat() if t.start else None, "end": t.end.isoformat() if t.end else None, "state": t.state}
+        c: {
+            "start": t.start.isoformat() if t.start else None,
+            "end": t.end.isoformat() if t.end else None,
+            "state": t.state,
+        }
         for c, t in expected.timelines.items()
     }
     stored = {
@@ -86,7 +89,12 @@ def test_the_boundary_changes_verdicts(two_versions: tuple[TestClient, Catalog])
     """The two versions really differ: a restart is refused before the boundary, accepted after."""
     client, _ = two_versions
     client.post("/contract/", json={"contract_number": "vb-x", "components": ALL_COMPONENTS})
-    send = [("supply_energy_start", 0), ("supply_energy_end", 1), ("supply_energy_start", 2), ("supply_energy_start", 7)]
+    send = [
+        ("supply_energy_start", 0),
+        ("supply_energy_end", 1),
+        ("supply_energy_start", 2),
+        ("supply_energy_start", 7),
+    ]
     codes = [
         client.post(
             "/event",

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.db import queries
 from app.domain.rules import Rulebook, load_rulebook
 from app.runtime import Runtime
 from app.services.rule_versions import content_of, now_utc
-from app.db import queries
 from tests.conftest import RULES
 
 

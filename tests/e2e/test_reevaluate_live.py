@@ -153,8 +153,17 @@ def _publish_backdated(database_url: str, rules: Path) -> None:
     """Publish ``rules`` in force for everything stored (events here are created from 2024 on)."""
     done = CliRunner().invoke(
         cli,
-        ["publish", "--rules", str(rules), "--database-url", database_url, "--effective-from", "2000-01-01"]
-        + ["--backdate", "--yes"],
+        [
+            "publish",
+            "--rules",
+            str(rules),
+            "--database-url",
+            database_url,
+            "--effective-from",
+            "2000-01-01",
+            "--backdate",
+            "--yes",
+        ],
         env={"RULES_POLL_SECONDS": "0"},  # no service runs meanwhile: nothing to wait for
     )
     assert done.exit_code == 0, done.output
@@ -198,7 +207,9 @@ def _check_against_fold(
             own = [r for r in mine if r.component == component]
             timeline = engine.initial(component)
             for row in own:
-                _, timeline = engine.judge(component, timeline, row.type, Facts.of(row.day, row.created_at, row.received_at))
+                _, timeline = engine.judge(
+                    component, timeline, row.type, Facts.of(row.day, row.created_at, row.received_at)
+                )
                 after = ComponentTimeline(row.state_after, row.start_after, row.end_after)
                 if after != timeline:
                     mismatches.append(Mismatch(number, f"timeline after {row.sort_key}", after, timeline))

@@ -12,9 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from app.db.engines import create_engines
 from app.db.prepared import Prepared
 from app.domain.engine import RulesEngine
+from app.domain.fold import chooser
 from app.domain.rules import load_rulebook
 from app.services.commands import EventCommand
-from app.domain.fold import chooser
 from app.services.event_log import CHANGED_LIMIT, record_events
 from app.settings import Settings
 from tests.api.test_events import event, history

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from app.db import queries
 from app.db.engines import create_engines
 from app.domain.engine import RulesEngine
+from app.domain.fold import chooser
 from app.domain.rules import load_rulebook
 from app.services.commands import EventCommand
-from app.domain.fold import chooser
 from app.services.event_log import record_events
 from app.services.reevaluation import ImpactReport, assess, reevaluate
 from app.settings import Settings

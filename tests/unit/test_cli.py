@@ -262,7 +262,8 @@ def test_impact_on_a_missing_database_is_one_line_and_creates_nothing(tmp_path: 
     assert code == 2
     assert output.strip().count("\n") == 0
     assert output.startswith(f"No database at {target}")
-    assert not target.exists() and not target.parent.exists()
+    assert not target.exists()
+    assert not target.parent.exists()
 
 
 @pytest.mark.parametrize("command", ["check", "diagram", "simulate", "impact", "publish", "diff"])

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.guards import Facts
 from app.domain.engine import RulesEngine
+from app.domain.guards import Facts
 from app.domain.rules import load_rulebook
 from app.domain.timeline import ComponentTimeline
 

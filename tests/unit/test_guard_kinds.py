@@ -55,9 +55,30 @@ STARTED = ComponentTimeline("started", date(2024, 12, 1))
         ("energy_supply", NOT_STARTED, "supply_energy_start", date(2025, 6, 5), date(2025, 6, 6), "backdated_start"),
         ("energy_supply", STARTED, "supply_energy_start", date(2025, 6, 5), date(2025, 6, 6), "backdated_start"),
         # An optimisation start may be dated at most 30 days before its receipt.
-        ("battery_optimization", NOT_STARTED, "battery_optimization_start", date(2025, 3, 1), date(2025, 3, 31), "accepted"),
-        ("battery_optimization", NOT_STARTED, "battery_optimization_start", date(2025, 2, 28), date(2025, 3, 31), "start_too_far_back"),
-        ("heatpump_optimization", NOT_STARTED, "heatpump_optimization_start", date(2025, 2, 28), date(2025, 3, 31), "start_too_far_back"),
+        (
+            "battery_optimization",
+            NOT_STARTED,
+            "battery_optimization_start",
+            date(2025, 3, 1),
+            date(2025, 3, 31),
+            "accepted",
+        ),
+        (
+            "battery_optimization",
+            NOT_STARTED,
+            "battery_optimization_start",
+            date(2025, 2, 28),
+            date(2025, 3, 31),
+            "start_too_far_back",
+        ),
+        (
+            "heatpump_optimization",
+            NOT_STARTED,
+            "heatpump_optimization_start",
+            date(2025, 2, 28),
+            date(2025, 3, 31),
+            "start_too_far_back",
+        ),
         # An end needs 3 working days' notice in Baden-Württemberg, counted from receipt.
         ("energy_supply", STARTED, "supply_energy_end", date(2025, 1, 15), date(2025, 1, 10), "accepted"),
         ("energy_supply", STARTED, "supply_energy_end", date(2025, 1, 14), date(2025, 1, 10), "end_notice_too_short"),
@@ -86,16 +107,27 @@ def guard_finding(tmp_path: Path, guard: str) -> list[str]:
     return [str(f) for f in inspection.errors]
 
 
+def block(*lines: str) -> str:
+    """A guard named ``policy`` written over several lines, starting at line 16 of the table."""
+    return "  policy:\n    code: end_before_start\n    kind: not_before\n    of: received\n" + "".join(
+        f"    {line}\n" for line in lines
+    )
+
+
 @pytest.mark.parametrize(
     ("guard", "line", "message"),
     [
-        ("  policy: {code: end_before_start, kind: sooner, of: received, offset: {days_before: 0}}\n", 16, "'sooner' is not allowed"),
+        ("  policy: {code: end_before_start, kind: sooner, of: received, offset: {days_before: 0}}\n", 16, "'sooner'"),
         ("  policy: {code: end_before_start, kind: not_before, of: received}\n", 16, "Guard 'policy' has no offset"),
-        ("  policy:\n    code: end_before_start\n    kind: not_before\n    of: received\n    offset: {days_before: -2}\n", 20, "is negative"),
-        ("  policy:\n    code: end_before_start\n    kind: not_before\n    of: received\n    offset: {working_days_after: 3}\n    calendar: {country: XX}\n", 21, "'XX' is not a country"),
-        ("  policy:\n    code: end_before_start\n    kind: not_before\n    of: received\n    offset: {working_days_after: 3}\n    calendar: {country: DE, region: QQ}\n", 21, "'QQ' is not a region of DE"),
-        ("  policy:\n    code: end_before_start\n    kind: not_before\n    of: received\n    offset: {working_days_after: 3}\n", 20, "names no calendar"),
-        ("  policy: {code: end_before_start, kind: not_before, of: paused_from, offset: {days_before: 0}}\n", 9, "does not declare"),
+        (block("offset: {days_before: -2}"), 20, "is negative"),
+        (block("offset: {working_days_after: 3}", "calendar: {country: XX}"), 21, "'XX' is not a country"),
+        (block("offset: {working_days_after: 3}", "calendar: {country: DE, region: QQ}"), 21, "'QQ' is not a region"),
+        (block("offset: {working_days_after: 3}"), 20, "names no calendar"),
+        (
+            "  policy: {code: end_before_start, kind: not_before, of: paused_from, offset: {days_before: 0}}\n",
+            9,
+            "does not declare",
+        ),
     ],
 )
 def test_guard_parameters_are_checked_with_file_and_line(tmp_path: Path, guard: str, line: int, message: str) -> None:

@@ -50,7 +50,10 @@ def test_replay_equals_folding_everything_again(
     stored_raw: list[tuple[str, int]], new_raw: list[tuple[str, int]], shift: int
 ) -> None:
     stored = _fold(_moves(stored_raw, 0))  # even keys
-    new = [mv(f"{int(m.key) + 1 + 2 * shift:05d}", "start" if m.type.endswith("start") else "end", m.day) for m in _moves(new_raw, 0)]  # odd keys
+    new = [
+        mv(f"{int(m.key) + 1 + 2 * shift:05d}", "start" if m.type.endswith("start") else "end", m.day)
+        for m in _moves(new_raw, 0)
+    ]  # odd keys
     first = new[0].key if new else "99999"
     before = ENGINE.initial(COMPONENT)
     for record in stored:

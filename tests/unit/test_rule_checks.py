@@ -68,8 +68,20 @@ CASES = [
         "Unknown key 'colour' in lifecycle 'standard'.",
         "error",
     ),
-    ("missing_key", edit("    initial: not_started\n", ""), "  standard:", "In lifecycle 'standard', the required key 'initial' is missing.", "error"),
-    ("bad_name", edit("  energy_supply:\n", "  Energy_Supply:\n"), "Energy_Supply:", "Bad name 'Energy_Supply' in section 'components'", "error"),
+    (
+        "missing_key",
+        edit("    initial: not_started\n", ""),
+        "  standard:",
+        "In lifecycle 'standard', the required key 'initial' is missing.",
+        "error",
+    ),
+    (
+        "bad_name",
+        edit("  energy_supply:\n", "  Energy_Supply:\n"),
+        "Energy_Supply:",
+        "Bad name 'Energy_Supply' in section 'components'",
+        "error",
+    ),
     (
         "invalid_value",
         edit(ROW_START, ROW_START.replace("set: start", "set: begin")),

@@ -49,7 +49,8 @@ def test_a_wrong_type_is_a_sentence_about_the_file(tmp_path: Path) -> None:
 
     assert error.line == 3
     assert error.message == "In lifecycle 'standard', key 'initial', expected a name or a text, but found a list."
-    assert "[" not in error.message and "'string'" not in error.message
+    assert "[" not in error.message
+    assert "'string'" not in error.message
 
 
 def test_a_true_is_named_as_such(tmp_path: Path) -> None:

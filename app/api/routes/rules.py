@@ -63,7 +63,9 @@ def get_rule_versions(runtime: RuntimeDep) -> dict[str, Any]:
 @router.get("/diff", summary="What changes between two versions", responses=error_examples(VERSION_NOT_FOUND))
 def get_rules_diff(
     runtime: RuntimeDep,
-    old: Annotated[str | None, Query(alias="from", max_length=32, description="Default: the version before `to`.")] = None,
+    old: Annotated[
+        str | None, Query(alias="from", max_length=32, description="Default: the version before `to`.")
+    ] = None,
     new: Annotated[str | None, Query(alias="to", max_length=32, description="Default: the latest version.")] = None,
 ) -> dict[str, Any]:
     """Rows, rejections, guards, messages, components and event types added, removed or changed."""

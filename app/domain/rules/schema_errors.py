@@ -8,6 +8,7 @@ transition row 1, key 'set': ..." more easily, and never needs to see a Python l
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -85,7 +86,8 @@ def sentence(error: jsonschema.ValidationError, extra_key: str | None = None) ->
             "Write the value as the guide shows; put a name in quotes if it could be read as a number.",
         )
     if kind == "enum":
-        return f"In {where}, {_shown(value)} is not allowed.", f"Use {words(error.validator_value)}."
+        allowed = error.validator_value if isinstance(error.validator_value, list) else []
+        return f"In {where}, {_shown(value)} is not allowed.", f"Use {words(allowed)}."
     if kind == "pattern":
         return (
             f"Bad name '{value}' in {where}.",
@@ -94,8 +96,8 @@ def sentence(error: jsonschema.ValidationError, extra_key: str | None = None) ->
     if kind in ("minItems", "minProperties", "minLength"):
         return f"In {where}, the value is empty.", "Give at least one entry."
     if kind == "uniqueItems":
-        seen: set[str] = set()
-        repeated = next((str(v) for v in value if str(v) in seen or seen.add(str(v))), "?")
+        counts = Counter(str(v) for v in (value if isinstance(value, list) else []))
+        repeated = next((name for name, n in counts.items() if n > 1), "?")
         return f"In {where}, '{repeated}' is listed more than once.", "List each name once."
     return (
         f"In {where}, {_shown(value)} does not have the expected shape.",
