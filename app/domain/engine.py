@@ -138,6 +138,10 @@ class RulesEngine:
         self._machine_of = {name: machines[c.lifecycle] for name, c in rulebook.components.items()}
         self._lifecycle_of = {name: rulebook.lifecycles[c.lifecycle] for name, c in rulebook.components.items()}
         self._states_of = {name: frozenset(lc.states) for name, lc in self._lifecycle_of.items()}
+        self._stored_names = {
+            name: (name, *(old for old, new in self.aliases.components.items() if new == name))
+            for name in rulebook.components
+        }
 
     @property
     def version(self) -> str:
@@ -150,9 +154,9 @@ class RulesEngine:
         renamed = self.aliases.components.get(stored)
         return renamed if renamed in self._lifecycle_of else None
 
-    def stored_names(self, component: str) -> list[str]:
+    def stored_names(self, component: str) -> tuple[str, ...]:
         """``component`` and every earlier name of it, as contracts may still hold them."""
-        return [component, *(old for old, new in self.aliases.components.items() if new == component)]
+        return self._stored_names.get(component, (component,))
 
     def event_type(self, name: str) -> EventType | None:
         """The event type ``name`` is in this version, through a rename if it has one."""
