@@ -6,13 +6,17 @@ import gc
 import logging
 from dataclasses import dataclass
 
+from app.db import queries
 from app.db.engines import Engines, create_engines, create_schema
 from app.db.migrations import require_schema_at_head
 from app.db.reader import Reader
 from app.db.writer import Writer
+from app.domain.catalog import Catalog
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
 from app.services.events import EventRecorder
+from app.services.rule_versions import now_utc, synchronise
+from app.services.rules_watcher import CatalogHolder, RulesWatcher
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,13 +25,25 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    engine: RulesEngine
+    rules: CatalogHolder
+    """The catalog of rule versions in use; ``rules()`` is the current one."""
     engines: Engines
     writer: Writer
     reader: Reader
     recorder: EventRecorder
+    watcher: RulesWatcher
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.rules.catalog
+
+    @property
+    def engine(self) -> RulesEngine:
+        """The engine in force now, for answers about "the rules" (GET /rules, /ready)."""
+        return self.rules.catalog.engine_at(now_utc())
 
     def close(self) -> None:
+        self.watcher.stop()
         self.writer.stop()
         self.reader.close()
         self.engines.dispose()
@@ -45,26 +61,32 @@ def settle_garbage_collector() -> None:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    """Load and check the rule tables, connect, and start the writer. Refuses bad tables."""
+    """Load and check the rule tables, connect, agree with the database on the rule versions, and
+    start the writer and the versions watcher. Refuses bad, stale or orphaning tables."""
     rulebook = load_rulebook(settings.rules_dir)
     engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
         _prepare_schema(engines)
+        catalog = synchronise(engines.writer, rulebook)
+        with engines.reader.connect() as conn:
+            holder = CatalogHolder(catalog, queries.rule_versions_mark(conn))
     except Exception:
         engines.dispose()
         raise
     writer = Writer(engines.writer, group_max=settings.group_commit_max)
     writer.start()
     logger.info(
-        "rules %s loaded from %s: %d components, %d event types",
+        "rules %s loaded from %s: %d components, %d event types; %d version(s) in the database",
         rulebook.version,
         settings.rules_dir,
         len(rulebook.components),
         len(rulebook.event_types),
+        len(catalog.versions),
     )
-    engine = RulesEngine(rulebook)
-    recorder = EventRecorder(engine, writer, engines.reader, max_future_skew=settings.max_future_skew)
-    return Runtime(settings, engine, engines, writer, Reader(engines.reader), recorder)
+    recorder = EventRecorder(holder, writer, engines.reader, max_future_skew=settings.max_future_skew)
+    watcher = RulesWatcher(engines.reader, holder, interval=settings.rules_poll_seconds)
+    watcher.start()
+    return Runtime(settings, holder, engines, writer, Reader(engines.reader), recorder, watcher)
 
 
 def _prepare_schema(engines: Engines) -> None:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         description="How far past the time of receipt a created_at may lie; ISO 8601 duration or seconds.",
     )
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    rules_poll_seconds: float = Field(
+        5.0, ge=0, description="How often each worker looks for newly published rule versions (0: never)."
+    )
     group_commit_max: int = Field(512, ge=1, description="Most queued writes committed in one transaction.")
     api_keys: str = Field("", description="Comma-separated 'key:scope' pairs, scope read or write.")
     log_level: str = "INFO"

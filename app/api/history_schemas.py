@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import UtcDateTime
 
+Day = date
+"""``date`` under a name that no field shadows."""
+
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 """A 1,000-event page is about 400 kB of JSON and a few milliseconds of work; see the README."""
@@ -38,6 +41,12 @@ class HistoryEventRead(BaseModel):
     revoked: bool = Field(description="True once the event is revoked: it stays in the log but no longer counts.")
     revoked_at: UtcDateTime | None = Field(description="When the revocation was received; null if not revoked.")
     revocation_reason: str | None = Field(description="The reason the revocation gave, if any.")
+    state_after: str = Field(description="The component's state after this event, as judged now.")
+    dates_after: dict[str, Day | None] = Field(
+        description="Every date field the component's lifecycle declares (start, end and its own, such as "
+        "paused_from), after this event.",
+        examples=[{"start": "2024-03-03", "end": None}],
+    )
     previous_verdict: PreviousVerdictRead | None = Field(
         None,
         description="The verdict before its latest change (by a late event, a revocation or a re-evaluation), "

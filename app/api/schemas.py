@@ -157,6 +157,13 @@ class EventBatchResult(BaseModel):
 
 
 class ComponentTimelineRead(BaseModel):
+    """``start``, ``end`` and ``state``; a lifecycle that declares dates of its own (``dates:`` in the
+    tables, for example ``paused_from``) adds each one that is set as a key of its own."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"additionalProperties": {"type": "string", "format": "date"}}
+    )
+
     start: date | None
     end: date | None
     state: str

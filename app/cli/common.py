@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -14,16 +15,24 @@ DEFAULT_RULES_DIR = Path("rules")
 
 RulesDirArgument = Annotated[
     Path | None,
-    typer.Argument(
+    typer.Argument(show_default=False, help="The same as --rules, kept for older scripts.", metavar="[DIR]"),
+]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
         envvar="RULES_DIR",
         show_default=False,
         help="Folder holding the *.yaml rule tables. Default: $RULES_DIR, or 'rules'.",
     ),
 ]
+"""Every command takes the tables' folder as ``--rules DIR``; ``check`` and ``diagram`` also
+accept it as their first argument, as they did before."""
 
 
-def rules_dir(directory: Path | None) -> Path:
-    return directory if directory is not None else DEFAULT_RULES_DIR
+def rules_dir(directory: Path | None, option: Path | None = None) -> Path:
+    """The folder named by the argument, else by ``--rules`` (or $RULES_DIR), else ``rules``."""
+    return directory or option or DEFAULT_RULES_DIR
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -38,8 +47,20 @@ def load_or_exit(directory: Path) -> Rulebook:
     if inspection.rulebook is None:
         for finding in inspection.findings:
             typer.echo(str(finding), err=True)
-        fail(f"The rule tables in {directory} have errors; run 'rules check {directory}' for details.", 1)
+        fail(f"The rule tables in {directory} have errors; run 'rules check --rules {directory}' for details.", 1)
     return inspection.rulebook
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant given on the command line: ISO 8601 date-time (an offset is converted; none means
+    UTC) or a date (its midnight UTC), as naive UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"'{text}' is not an ISO 8601 date or date-time, such as 2025-07-01 or 2025-07-01T00:00:00Z.", 2)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

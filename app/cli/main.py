@@ -10,11 +10,14 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import RulesDirArgument, fail, load_or_exit, rules_dir
+from app.cli.common import RulesDirArgument, RulesOption, fail, load_or_exit, rules_dir
+from app.cli.database import opened
 from app.cli.impact import impact, reevaluate_command
 from app.cli.simulate import simulate
-from app.domain.diagram import all_diagrams, component_diagram
+from app.cli.versions import diff_command, publish, versions
+from app.domain.diagram import all_diagrams, component_diagram, lifecycle_diagram
 from app.domain.rules import inspect_rules
+from app.services.rule_versions import load_catalog, orphans_against
 
 app = typer.Typer(
     name="rules",
@@ -25,12 +28,25 @@ app = typer.Typer(
 
 
 @app.command()
-def check(directory: RulesDirArgument = None) -> None:
+def check(
+    directory: RulesDirArgument = None,
+    rules: RulesOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            show_default=False,
+            help="Also compare with this database's stored data: names it uses that these tables would orphan.",
+        ),
+    ] = None,
+) -> None:
     """Check the rule tables and print every problem as file:line: severity: message Fix: ...
 
+    With --database-url, also list each stored state, event type and component that the tables
+    neither define nor map (renamed:/removed:), with how many contracts and events use it.
     Exit 0 when there is no error (warnings are printed but allowed), 1 otherwise.
     """
-    folder = rules_dir(directory)
+    folder = rules_dir(directory, rules)
     inspection = inspect_rules(folder)
     for finding in inspection.findings:
         typer.echo(str(finding))
@@ -38,12 +54,27 @@ def check(directory: RulesDirArgument = None) -> None:
     if inspection.rulebook is None:
         typer.echo(f"{folder}: {errors} error(s), {warnings} warning(s). The service would refuse these tables.")
         raise typer.Exit(1)
+    if database_url is not None:
+        with opened(database_url) as engines, engines.reader.connect() as conn:
+            found = orphans_against(conn, load_catalog(conn), inspection.rulebook)
+        for orphan in found:
+            typer.echo(f"{database_url}: error: {orphan}")
+        if found:
+            typer.echo(
+                f"{folder}: {len(found)} stored name(s) would be orphaned. The service would refuse these tables."
+            )
+            raise typer.Exit(1)
     typer.echo(f"{folder}: no errors, {warnings} warning(s). Rules version {inspection.rulebook.version}.")
 
 
 @app.command()
 def diagram(
     directory: RulesDirArgument = None,
+    rules: RulesOption = None,
+    lifecycle: Annotated[
+        str | None,
+        typer.Option("--lifecycle", "-l", show_default=False, help="Draw only this lifecycle."),
+    ] = None,
     component: Annotated[
         str | None,
         typer.Option(
@@ -59,14 +90,24 @@ def diagram(
 ) -> None:
     """Print the lifecycles as Mermaid state diagrams (paste into https://mermaid.live or a Markdown file).
 
-    Arrows are transitions with their guards; a self-loop marked ✗ is a rejection with its code.
+    Arrows are transitions with their guards; an arrow to a box marked ✗ is a rejection with its
+    code. Each diagram is one complete Mermaid document: paste one at a time, or use --markdown.
     """
-    rulebook = load_or_exit(rules_dir(directory))
+    rulebook = load_or_exit(rules_dir(directory, rules))
     if component is not None and component not in rulebook.components:
         fail(f"Unknown component '{component}'. Known: {', '.join(rulebook.components)}.", 2)
-    diagrams = all_diagrams(rulebook) if component is None else {component: component_diagram(rulebook, component)}
+    if lifecycle is not None and lifecycle not in rulebook.lifecycles:
+        fail(f"Unknown lifecycle '{lifecycle}'. Known: {', '.join(rulebook.lifecycles)}.", 2)
+    if component is not None:
+        diagrams = {component: component_diagram(rulebook, component)}
+    elif lifecycle is not None:
+        diagrams = {lifecycle: lifecycle_diagram(rulebook, lifecycle)}
+    else:
+        diagrams = all_diagrams(rulebook)
     for name, text in diagrams.items():
         typer.echo(f"## {name}\n\n```mermaid\n{text}```\n" if markdown else text)
+    if len(diagrams) > 1 and not markdown:
+        typer.echo(f"{len(diagrams)} diagrams above, each a document of its own: paste one at a time.", err=True)
 
 
 app.command("simulate")(simulate)
@@ -74,6 +115,9 @@ app.command("simulate")(simulate)
 
 app.command("impact")(impact)
 app.command("reevaluate")(reevaluate_command)
+app.command("publish")(publish)
+app.command("versions")(versions)
+app.command("diff")(diff_command)
 
 
 def run() -> None:

@@ -8,13 +8,13 @@ service orders and applies them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.cli.common import fail, load_or_exit, rules_dir, text_table
+from app.cli.common import RulesOption, fail, load_or_exit, rules_dir, text_table
 from app.cli.events_file import EventsFileError, FileEvent, read_events
 from app.domain.engine import RulesEngine
 from app.domain.fold import fold_contract
@@ -27,15 +27,6 @@ EventsArgument = Annotated[
         show_default=False,
         metavar="EVENTS_FILE",
         help='JSON list of events: {"type", "contract_number", "date", "created_at"?}.',
-    ),
-]
-RulesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--rules",
-        envvar="RULES_DIR",
-        show_default=False,
-        help="Folder holding the rule tables. Default: $RULES_DIR, or 'rules'.",
     ),
 ]
 ContractOption = Annotated[
@@ -53,8 +44,9 @@ def simulate(events_file: EventsArgument, rules: RulesOption = None, contract: C
     """Apply the events of EVENTS_FILE to implied contracts and print verdicts and final timelines.
 
     Every contract number in the file is taken to hold every component, unless --contract
-    names its components. Events without created_at apply in file order, before events that
-    have one.
+    names its components. Events without created_at are stamped as the service stamps them:
+    the time of receipt (now) plus their position in the file, as if the file were posted
+    as one batch now; so they apply after events with an earlier created_at.
     Exit 0 when the simulation ran (rejections are results), 1 on rule table errors, 2 on bad input.
     """
     rulebook = load_or_exit(rules_dir(rules))
@@ -63,7 +55,7 @@ def simulate(events_file: EventsArgument, rules: RulesOption = None, contract: C
     except ValueError as exc:
         fail(str(exc), 2)
     try:
-        events = read_events(events_file)
+        events = read_events(events_file, datetime.now(UTC).replace(tzinfo=None))
     except EventsFileError as exc:
         fail(str(exc), 2)
     verdicts, timelines = run_simulation(rulebook, events, holdings)

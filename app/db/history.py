@@ -34,6 +34,7 @@ class HistoryRow(NamedTuple):
     state_after: str
     start_after: date | None
     end_after: date | None
+    dates_after: dict[str, str] | None
     revoked_at: datetime | None
     """The revocation's time of receipt."""
     revocation_reason: str | None
@@ -41,7 +42,7 @@ class HistoryRow(NamedTuple):
 
 
 _COLUMNS = (
-    *(events.c[name] for name in HistoryRow._fields[:17]),
+    *(events.c[name] for name in HistoryRow._fields[:18]),
     revocations.c.received_at,
     revocations.c.reason,
     revocations.c.committed_at,
@@ -84,6 +85,9 @@ class MoveRow(NamedTuple):
     state_after: str
     start_after: date | None
     end_after: date | None
+    dates_after: dict[str, str] | None
+    created_at: datetime
+    received_at: datetime
     revocation_committed_at: datetime | None
 
 
@@ -98,6 +102,9 @@ def known_moves(conn: Connection, contract_id: int, at: datetime) -> list[MoveRo
             events.c.state_after,
             events.c.start_after,
             events.c.end_after,
+            events.c.dates_after,
+            events.c.created_at,
+            events.c.received_at,
             revocations.c.committed_at,
         )
         .select_from(_FROM)

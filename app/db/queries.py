@@ -11,12 +11,28 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, false, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
 
 from app.db.prepared import Prepared
 from app.db.tables import component_amendments, contracts, events, revocations, verdict_changes
 from app.db.tables import contract_components as cc
+from app.db.tables import rule_versions as rv
 from app.domain.timeline import ComponentTimeline
+
+
+def dates_json(timeline: ComponentTimeline) -> dict[str, str] | None:
+    """The timeline's declared dates beyond start and end, as stored; None when it has none."""
+    return {name: day.isoformat() for name, day in timeline.others} or None
+
+
+def _others(stored: dict[str, str] | None) -> tuple[tuple[str, date], ...]:
+    return tuple(sorted((name, date.fromisoformat(day)) for name, day in stored.items())) if stored else ()
+
+
+def stored_timeline(
+    state: str, start: date | None, end: date | None, dates: dict[str, str] | None
+) -> ComponentTimeline:
+    return ComponentTimeline(state, start, end, _others(dates))
 
 
 @dataclass(slots=True)
@@ -74,6 +90,7 @@ def insert_contract(
                 "state": initial_states[name],
                 "start_date": None,
                 "end_date": None,
+                "dates": None,
                 "last_key": None,
             }
             for pos, name in enumerate(components)
@@ -112,7 +129,7 @@ def contract_ids(conn: Connection) -> list[tuple[int, str]]:
 _lock_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")).with_for_update())
 _find_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")))
 _components_of_contract = Prepared(
-    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.last_key).where(
+    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.dates, cc.c.last_key).where(
         cc.c.contract_id == bindparam("contract_id")
     )
 )
@@ -133,14 +150,16 @@ def contracts_with_components(
     for number in sorted(numbers):
         for (cid,) in find.rows(conn, {"number": number}):
             ids[number] = cid
-            for component, state, start, end, last_key in _components_of_contract.rows(conn, {"contract_id": cid}):
-                components[(cid, component)] = ComponentRow(ComponentTimeline(state, start, end), last_key)
+            for component, state, start, end, dates, last_key in _components_of_contract.rows(
+                conn, {"contract_id": cid}
+            ):
+                components[(cid, component)] = ComponentRow(stored_timeline(state, start, end, dates), last_key)
     return ids, components
 
 
 def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
     stmt = (
-        select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
+        select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.dates)
         .where(cc.c.contract_id == contract_id)
         .order_by(cc.c.position)
     )
@@ -148,7 +167,7 @@ def timeline_rows(conn: Connection, contract_id: int) -> list[Row[Any]]:
 
 
 _timeline_by_number = Prepared(
-    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date)
+    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.dates)
     .join(contracts, contracts.c.id == cc.c.contract_id)
     .where(contracts.c.number == bindparam("number"))
     .order_by(cc.c.position)
@@ -158,8 +177,8 @@ _timeline_by_number = Prepared(
 def timeline_by_number(conn: Connection, number: str) -> list[tuple[str, ComponentTimeline]]:
     """The contract's components and their timelines in order; empty when there is no such contract."""
     return [
-        (component, ComponentTimeline(state, start, end))
-        for component, state, start, end in _timeline_by_number.rows(conn, {"number": number})
+        (component, stored_timeline(state, start, end, dates))
+        for component, state, start, end, dates in _timeline_by_number.rows(conn, {"number": number})
     ]
 
 
@@ -170,6 +189,7 @@ _update_component = Prepared(
         state=bindparam("state"),
         start_date=bindparam("start_date"),
         end_date=bindparam("end_date"),
+        dates=bindparam("dates"),
         last_key=bindparam("last_key"),
     )
 )
@@ -198,10 +218,12 @@ class StoredEvent:
     start_after: date | None
     end_after: date | None
     revoked: bool
+    dates_after: dict[str, str] | None
+    received_at: datetime
+    rules_version: str
 
-    @property
     def after(self) -> ComponentTimeline:
-        return ComponentTimeline(self.state_after, self.start_after, self.end_after)
+        return stored_timeline(self.state_after, self.start_after, self.end_after, self.dates_after)
 
 
 STORED_COLUMNS = tuple(events.c[f.name] for f in fields(StoredEvent))
@@ -263,7 +285,7 @@ def events_after(
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:
     """The component's timeline after its last stored (and not revoked) event before ``key``, if there is one."""
     stmt = (
-        select(events.c.state_after, events.c.start_after, events.c.end_after)
+        select(events.c.state_after, events.c.start_after, events.c.end_after, events.c.dates_after)
         .where(
             events.c.contract_id == contract_id,
             events.c.component == component,
@@ -274,7 +296,7 @@ def timeline_before(conn: Connection, contract_id: int, component: str, key: str
         .limit(1)
     )
     row = conn.execute(stmt).first()
-    return None if row is None else ComponentTimeline(row.state_after, row.start_after, row.end_after)
+    return None if row is None else stored_timeline(*row)
 
 
 def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
@@ -317,6 +339,7 @@ _update_event = Prepared(
         state_after=bindparam("state_after"),
         start_after=bindparam("start_after"),
         end_after=bindparam("end_after"),
+        dates_after=bindparam("dates_after"),
     )
 )
 
@@ -338,3 +361,70 @@ def update_events(conn: Connection, rows: Sequence[dict[str, Any]], *, changed_a
     ]
     if changes:
         conn.execute(insert(verdict_changes), changes)
+
+
+# --- rule versions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    id: int
+    hash: str
+    content: str
+    effective_from: datetime
+    published_at: datetime
+
+
+def rule_versions(conn: Connection) -> list[StoredVersion]:
+    """Every published version, in publishing order."""
+    stmt = select(*(rv.c[f.name] for f in fields(StoredVersion))).order_by(rv.c.id)
+    return [StoredVersion(*row) for row in conn.execute(stmt)]
+
+
+def rule_versions_mark(conn: Connection) -> tuple[int, int]:
+    """(count, highest id) of the versions table: cheap to poll, and changes with every publish."""
+    count, highest = conn.execute(select(func.count(), func.max(rv.c.id))).one()
+    return int(count), int(highest or 0)
+
+
+def insert_rule_version(
+    conn: Connection, *, hash: str, content: str, effective_from: datetime, published_at: datetime
+) -> None:
+    conn.execute(
+        insert(rv).values(hash=hash, content=content, effective_from=effective_from, published_at=published_at)
+    )
+
+
+def events_created_from(conn: Connection, instant: datetime) -> list[tuple[int, str]]:
+    """(contract id, number) of the contracts holding an event created at or after ``instant``."""
+    stmt = (
+        select(contracts.c.id, contracts.c.number)
+        .where(contracts.c.id.in_(select(events.c.contract_id).where(events.c.created_at >= instant)))
+        .order_by(contracts.c.id)
+    )
+    return [(cid, number) for cid, number in conn.execute(stmt)]
+
+
+def name_usage(conn: Connection) -> dict[str, dict[str, tuple[int, int]]]:
+    """Stored names and how much uses each: kind -> name -> (contracts, events).
+
+    Kinds: ``states`` (the projection's and events' states), ``event_types``, ``components``."""
+    usage: dict[str, dict[str, tuple[int, int]]] = {"states": {}, "event_types": {}, "components": {}}
+    state_rows = select(cc.c.state, func.count(func.distinct(cc.c.contract_id)), func.count()).group_by(cc.c.state)
+    for name, n_contracts, _ in conn.execute(state_rows):
+        usage["states"][name] = (int(n_contracts), 0)
+    event_states = select(events.c.state_after, func.count(func.distinct(events.c.contract_id)), func.count()).group_by(
+        events.c.state_after
+    )
+    for name, n_contracts, n_events in conn.execute(event_states):
+        held = usage["states"].get(name, (0, 0))
+        usage["states"][name] = (max(held[0], int(n_contracts)), int(n_events))
+    for kind, column in (("event_types", events.c.type), ("components", events.c.component)):
+        stmt = select(column, func.count(func.distinct(events.c.contract_id)), func.count()).group_by(column)
+        for name, n_contracts, n_events in conn.execute(stmt):
+            usage[kind][name] = (int(n_contracts), int(n_events))
+    held_components = select(cc.c.component, func.count(func.distinct(cc.c.contract_id))).group_by(cc.c.component)
+    for name, n_contracts in conn.execute(held_components):
+        n_events = usage["components"].get(name, (0, 0))[1]
+        usage["components"][name] = (int(n_contracts), n_events)
+    return usage

@@ -8,9 +8,10 @@ event replays from the event before it instead of from the beginning.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -35,6 +37,9 @@ NAMING = {
 }
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# Dates a lifecycle declares beyond start and end ({"paused_from": "2025-02-01"}); NULL when
+# there are none, which is every component of the default tables, so the hot path stays as it was.
+Dates = JSON(none_as_null=True)
 # Ordering keys compare byte by byte everywhere; PostgreSQL needs the "C" collation for that.
 Key = String(160).with_variant(String(160, collation="C"), "postgresql")
 # Contract numbers too: the listing pages by number, and a prefix is a byte-wise range of them.
@@ -100,6 +105,8 @@ class ContractComponent(Base):
     state: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[date | None] = mapped_column(Date())
     end_date: Mapped[date | None] = mapped_column(Date())
+    dates: Mapped[dict[str, Any] | None] = mapped_column(Dates)
+    """Declared dates beyond start and end, ISO-written by name."""
     last_key: Mapped[str | None] = mapped_column(Key)
     """Ordering key of the component's latest event; a new event at or before it is late."""
 
@@ -133,6 +140,22 @@ class Event(Base):
     """When the service committed the event (the writer's group time): what ``as_known_at`` reads."""
     revoked: Mapped[bool] = mapped_column(Boolean(), server_default=false())
     """Revoked events stay in the log but no longer count; the revocation itself is a row of ``revocations``."""
+
+    dates_after: Mapped[dict[str, Any] | None] = mapped_column(Dates)
+
+
+class RuleVersion(Base):
+    """Every version of the rule tables the service has used, and from when each is in force."""
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    hash: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text())
+    """The merged tables as JSON (``Tables.plain()``); ``hash`` is computed from it."""
+    effective_from: Mapped[datetime] = mapped_column(DateTime())
+    """Naive UTC. Events created at or after it are judged by this version (until the next one)."""
+    published_at: Mapped[datetime] = mapped_column(DateTime())
 
 
 class VerdictChange(Base):
@@ -184,3 +207,4 @@ events = cast(Table, Event.__table__)
 revocations = cast(Table, Revocation.__table__)
 component_amendments = cast(Table, ComponentAmendment.__table__)
 verdict_changes = cast(Table, VerdictChange.__table__)
+rule_versions = cast(Table, RuleVersion.__table__)

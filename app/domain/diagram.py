@@ -10,11 +10,21 @@ The text is written here rather than by ``transitions.extensions.diagrams.GraphM
   which is noise in a picture of the table itself;
 * it is heavy for what is a few lines of text.
 
-Drawing: ``[*] --> initial``; each transition row is an edge labelled with its trigger, its
-guards in brackets and the date it sets (``started --> ended : end [date_not_before_start] / sets end date``);
-each rejection cell and each guard failure is a self-loop marked with ``✗`` and its code
-(``not_started --> not_started : end ✗ end_without_start``). The output depends only on the
-tables, in table order, so it is deterministic.
+Drawing, so that every row and every rejection stays visible once rendered: Mermaid draws one
+edge per pair of states, so rows sharing a source and a dest (above all the self-loops, which
+rejections are) were merged into one and their labels lost; the standard lifecycle's 8 edges
+showed as 5. Therefore:
+
+* ``[*] --> initial``;
+* transition rows are edges labelled with their trigger, guards in brackets and the date they set
+  (``started --> ended : end [date_not_before_start] / sets end``); rows that share a source and a
+  dest become one edge whose label lists each row on its own line (``<br/>``);
+* each rejection cell and each guard failure gets a node of its own, ``✗`` and its code, styled
+  ``rejected``, reached by an edge labelled with the trigger (``not_started --> R1 : end`` with
+  ``R1`` shown as ``✗ end_without_start``). Node ids are upper case, which no state name can be.
+
+So no two edges ever join the same pair of nodes. The output depends only on the tables, in
+table order, so it is deterministic; each call returns one complete, valid document.
 """
 
 from __future__ import annotations
@@ -29,25 +39,30 @@ def _label(trigger: str, names: dict[str, str]) -> str:
 
 
 def _lines(rulebook: Rulebook, lifecycle: Lifecycle, names: dict[str, str]) -> list[str]:
-    lines = [f"    [*] --> {lifecycle.initial}"]
+    edges: dict[tuple[str, str], list[str]] = {}
     for row in lifecycle.transitions:
         label = _label(row.trigger, names)
         if row.guards:
             label += f" [{', '.join(row.guards)}]"
         if row.set:
-            label += f" / sets {row.set} date"
-        lines.append(f"    {row.source} --> {row.dest} : {label}")
+            label += f" / sets {row.set}"
+        edges.setdefault((row.source, row.dest), []).append(label)
+    lines = [f"    [*] --> {lifecycle.initial}"]
+    lines.extend(f"    {source} --> {dest} : {'<br/>'.join(labels)}" for (source, dest), labels in edges.items())
+    refusals: list[tuple[str, str, str]] = []
     for row in lifecycle.transitions:
         for guard in row.guards:
-            code = rulebook.guards[guard].code
-            lines.append(
-                f"    {row.source} --> {row.source} : {_label(row.trigger, names)} {REJECTED} {code} [not {guard}]"
-            )
+            label = f"{_label(row.trigger, names)} [not {guard}]"
+            refusals.append((row.source, label, rulebook.guards[guard].code))
     for rejection in lifecycle.rejections:
-        lines.append(
-            f"    {rejection.source} --> {rejection.source} : "
-            f"{_label(rejection.trigger, names)} {REJECTED} {rejection.code}"
-        )
+        refusals.append((rejection.source, _label(rejection.trigger, names), rejection.code))
+    for number, (source, label, code) in enumerate(refusals, start=1):
+        node = f"R{number}"
+        lines.append(f'    state "{REJECTED} {code}" as {node}')
+        lines.append(f"    {source} --> {node} : {label}")
+    if refusals:
+        lines.append("    classDef rejected fill:#fde8e8,stroke:#b42318,color:#7a271a")
+        lines.append(f"    class {','.join(f'R{n}' for n in range(1, len(refusals) + 1))} rejected")
     return lines
 
 

@@ -6,12 +6,14 @@ same result incrementally; the simulator, the impact report and the tests use th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
 from app.domain.errors import component_not_in_contract, unsupported_event_type
+from app.domain.guards import Facts
 from app.domain.ordering import sort_key, to_utc
 from app.domain.timeline import ComponentTimeline, Verdict
 
@@ -21,25 +23,12 @@ class EventFacts:
     type: str
     day: date
     created_at: datetime
+    received_at: datetime | None = None
+    """When the service received it; ``None`` means at its ``created_at``."""
 
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One event applied: its verdict and the timeline of its component afterwards."""
-
-    verdict: Verdict
-    after: ComponentTimeline
-
-
-def replay(
-    engine: RulesEngine, component: str, before: ComponentTimeline, moves: Iterable[tuple[str, date]]
-) -> list[Step]:
-    """Apply ``(trigger, day)`` moves in order to one component, starting from ``before``."""
-    steps, timeline = [], before
-    for trigger, day in moves:
-        verdict, timeline = engine.apply(component, timeline, trigger, day)
-        steps.append(Step(verdict, timeline))
-    return steps
+    def facts(self) -> Facts:
+        created = to_utc(self.created_at)
+        return Facts.of(self.day, created, created if self.received_at is None else to_utc(self.received_at))
 
 
 @dataclass
@@ -49,26 +38,40 @@ class ContractFold:
     """Per input event, in input order; ``None`` marks a duplicate of an earlier event."""
 
 
-def fold_contract(engine: RulesEngine, components: Sequence[str], events: Sequence[EventFacts]) -> ContractFold:
-    """Verdicts and final timelines of ``events`` on a contract holding ``components``."""
-    rulebook = engine.rulebook
-    result = ContractFold({c: engine.initial(c) for c in components}, [None] * len(events))
-    keyed: dict[str, int] = {}
+def chooser(engines: RulesEngine | EngineAt) -> EngineAt:
+    """An engine chooser; one engine stands for a catalog of one version."""
+    if isinstance(engines, RulesEngine):
+        engine = engines
+        return lambda _: engine
+    return engines
+
+
+def fold_contract(
+    engines: RulesEngine | EngineAt, components: Sequence[str], events: Sequence[EventFacts]
+) -> ContractFold:
+    """Verdicts and final timelines of ``events`` on a contract holding ``components``, each event
+    judged by the version in force at its ``created_at``."""
+    engine_at = chooser(engines)
+    latest = engine_at(datetime.max)
+    result = ContractFold({c: latest.initial(latest.component_of(c) or c) for c in components}, [None] * len(events))
+    keyed: dict[tuple[str, str], int] = {}
     for index, event in enumerate(events):
-        event_type = rulebook.event_types.get(event.type)
+        created = to_utc(event.created_at)
+        engine = engine_at(created)
+        event_type = engine.event_type(event.type)
         if event_type is None:
-            result.verdicts[index] = unsupported_event_type(event.type, rulebook.event_types)
+            result.verdicts[index] = unsupported_event_type(event.type, engine.rulebook.event_types)
             continue
-        if event_type.component not in result.timelines:
+        held = next((name for name in engine.stored_names(event_type.component) if name in result.timelines), None)
+        if held is None:
             result.verdicts[index] = component_not_in_contract(event_type.component)
             continue
-        keyed.setdefault(sort_key(to_utc(event.created_at), event_type.rank, event.day, event.type), index)
+        keyed.setdefault((sort_key(created, event_type.rank, event.day, event.type), held), index)
     for key in sorted(keyed):
-        index = keyed[key]
-        event, event_type = events[index], rulebook.event_types[events[index].type]
-        timeline = result.timelines[event_type.component]
-        verdict, result.timelines[event_type.component] = engine.apply(
-            event_type.component, timeline, event_type.trigger, event.day
+        index, held = keyed[key], key[1]
+        event = events[index]
+        verdict, result.timelines[held] = engine_at(to_utc(event.created_at)).judge(
+            held, result.timelines[held], event.type, event.facts()
         )
         result.verdicts[index] = verdict
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.guards import GUARDS
+from app.domain.guards import Facts
 from app.domain.rules.model import Lifecycle, Rulebook, TransitionRule
 from app.domain.timeline import ComponentTimeline
 
@@ -30,14 +30,18 @@ def cell_rows(lifecycle: Lifecycle, state: str, trigger: str) -> list[int]:
     return [i for i, row in enumerate(lifecycle.transitions) if row.source == state and row.trigger == trigger]
 
 
-def first_failing_guard(row: TransitionRule, timeline: ComponentTimeline, day: date) -> str | None:
-    return next((name for name in row.guards if not GUARDS[name].check(timeline, day)), None)
+def first_failing_guard(
+    rulebook: Rulebook, row: TransitionRule, timeline: ComponentTimeline, facts: Facts
+) -> str | None:
+    return next((name for name in row.guards if not rulebook.guards[name].window.check(timeline, facts)), None)
 
 
-def outcome(rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, day: date) -> Outcome:
+def outcome(
+    rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, facts: Facts
+) -> Outcome:
     code: str | None = None
     for index in cell_rows(lifecycle, timeline.state, trigger):
-        failed = first_failing_guard(lifecycle.transitions[index], timeline, day)
+        failed = first_failing_guard(rulebook, lifecycle.transitions[index], timeline, facts)
         if failed is None:
             return Outcome(index, None)
         code = rulebook.guards[failed].code
@@ -51,9 +55,8 @@ def outcome(rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimelin
 
 def fire(row: TransitionRule, timeline: ComponentTimeline, day: date) -> ComponentTimeline:
     """The timeline after ``row`` fired on ``day``: its dest state, and ``set`` written."""
-    after = ComponentTimeline(row.dest, timeline.start, timeline.end)
-    if row.set == "start":
-        after.start = day
-    elif row.set == "end":
-        after.end = day
+    after = timeline.copy()
+    after.state = row.dest
+    if row.set:
+        after.set_date(row.set, day)
     return after

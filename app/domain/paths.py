@@ -7,8 +7,13 @@ state the generator then makes:
 
 * one passing case per transition row (the row fires and the component moves to its ``dest``),
   dated the day after ``base`` when the row fires then, so that an overwritten date shows;
-* one failing case per guard of each row, dated with the guard's ``examples(base).failing``;
+* one case per guard of each row dated exactly at the guard's limit, which passes, and one dated
+  a day past it, which fails (``DateWindow.examples``);
 * one case per rejection cell.
+
+Every event of a case is created and received at ``base`` 08:00 (``Case.at``), so guards that
+compare with the day of receipt or of creation have their limit near ``base`` too. A guarded
+row on the way to a state fires on the first of ``base`` and its guards' limits that passes.
 
 Expectations come from ``app.domain.outcomes`` (the tables read directly), not from the engine.
 A case is only made when it really exercises its target; ``uncovered`` lists the targets left
@@ -20,9 +25,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from app.domain.guards import GUARDS
+from app.domain.guards import Facts
 from app.domain.outcomes import cell_rows, fire, first_failing_guard, outcome
 from app.domain.rules.model import Component, Lifecycle, Rulebook
 from app.domain.timeline import ACCEPTED, ComponentTimeline
@@ -43,11 +48,15 @@ class Target:
     row: int | None = None
     """Index into ``lifecycle.transitions``; ``None`` for a rejection cell."""
     guard: str | None = None
-    """The guard made to fail, for a failing case."""
+    """The guard made to fail, for a failing case, or met exactly, for a limit case."""
+    limit: bool = False
+    """A case dated exactly at ``guard``'s limit, which passes."""
 
     @property
     def kind(self) -> str:
-        return "rejection" if self.row is None else "row" if self.guard is None else "guard"
+        if self.row is None:
+            return "rejection"
+        return "row" if self.guard is None else "limit" if self.limit else "guard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,8 @@ class Expected:
     state: str
     start: date | None
     end: date | None
+    others: tuple[tuple[str, date], ...] = ()
+    """Declared dates beyond start and end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,12 @@ class Case:
     event: Move
     expected: Expected
     target: Target
+    at: datetime
+    """When every event of the case is created and received (add seconds to keep their order)."""
+
+
+def _facts(day: date, base: date) -> Facts:
+    return Facts(day, base, base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,39 +104,59 @@ def _event_types(component: Component) -> dict[str, str]:
 
 
 def shortest_paths(rulebook: Rulebook, component: str, base: date = BASE_DATE) -> dict[str, _Reached]:
-    """For each state the component can reach with events dated ``base``, the shortest way there."""
+    """For each state the component can reach, the shortest way there, dated ``base`` where that fires."""
     lifecycle, events = rulebook.lifecycle_of(component), _event_types(rulebook.components[component])
     reached = {lifecycle.initial: _Reached((), ComponentTimeline(lifecycle.initial))}
     queue = deque([lifecycle.initial])
     while queue:
         here = reached[queue.popleft()]
         for trigger in (t for t in lifecycle.triggers if t in events):
-            row = outcome(rulebook, lifecycle, here.timeline, trigger, base).row
+            rows = cell_rows(lifecycle, here.timeline.state, trigger)
+            for day in [base, *_limits(rulebook, lifecycle, rows, here.timeline, base)]:
+                row = outcome(rulebook, lifecycle, here.timeline, trigger, _facts(day, base)).row
+                if row is not None:
+                    break
             if row is None or lifecycle.transitions[row].dest in reached:
                 continue
             rule = lifecycle.transitions[row]
-            reached[rule.dest] = _Reached((*here.path, (events[trigger], base)), fire(rule, here.timeline, base))
+            reached[rule.dest] = _Reached((*here.path, (events[trigger], day)), fire(rule, here.timeline, day))
             queue.append(rule.dest)
     return reached
 
 
-def _candidate_days(lifecycle: Lifecycle, rows: list[int], base: date) -> list[date]:
+def _limits(
+    rulebook: Rulebook, lifecycle: Lifecycle, rows: list[int], timeline: ComponentTimeline, base: date
+) -> list[date]:
+    """The limits of the guards of ``rows``: the last dates they pass on."""
+    return [
+        rulebook.guards[name].window.examples(timeline, _facts(base, base)).passing
+        for index in rows
+        for name in lifecycle.transitions[index].guards
+    ]
+
+
+def _candidate_days(
+    rulebook: Rulebook, lifecycle: Lifecycle, rows: list[int], timeline: ComponentTimeline, base: date
+) -> list[date]:
     """Dates to try for a passing case; the day after ``base`` comes first, so a ``set`` is visible."""
     days = [base + timedelta(days=1), base]
     for index in rows:
         for name in lifecycle.transitions[index].guards:
-            examples = GUARDS[name].examples(base)
+            examples = rulebook.guards[name].window.examples(timeline, _facts(base, base))
             days.extend(d for d in (examples.passing, examples.failing) if d not in days)
     return days
 
 
-def _expect(rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, day: date) -> Expected:
-    result = outcome(rulebook, lifecycle, timeline, trigger, day)
+def _expect(
+    rulebook: Rulebook, lifecycle: Lifecycle, timeline: ComponentTimeline, trigger: str, day: date, *, base: date
+) -> Expected:
+    result = outcome(rulebook, lifecycle, timeline, trigger, _facts(day, base))
     if result.row is None:
         code = result.code or ""
-        return Expected(False, code, rulebook.message(code), timeline.state, timeline.start, timeline.end)
+        t = timeline
+        return Expected(False, code, rulebook.message(code), t.state, t.start, t.end, t.others)
     after = fire(lifecycle.transitions[result.row], timeline, day)
-    return Expected(True, ACCEPTED.code, ACCEPTED.message, after.state, after.start, after.end)
+    return Expected(True, ACCEPTED.code, ACCEPTED.message, after.state, after.start, after.end, after.others)
 
 
 def _cell_cases(
@@ -127,19 +164,28 @@ def _cell_cases(
 ) -> Iterator[tuple[Target, date]]:
     state, timeline = here.timeline.state, here.timeline
     rows = cell_rows(lifecycle, state, trigger)
+
+    def fires(index: int, day: date) -> bool:
+        return outcome(rulebook, lifecycle, timeline, trigger, _facts(day, base)).row == index
+
     for index in rows:
-        fires = [
-            d
-            for d in _candidate_days(lifecycle, rows, base)
-            if outcome(rulebook, lifecycle, timeline, trigger, d).row == index
-        ]
-        if fires:
-            yield Target(lifecycle.name, state, trigger, index), fires[0]
+        firing = [d for d in _candidate_days(rulebook, lifecycle, rows, timeline, base) if fires(index, d)]
+        if firing:
+            yield Target(lifecycle.name, state, trigger, index), firing[0]
         tried_before = rows[: rows.index(index)]
         for name in lifecycle.transitions[index].guards:
-            day = GUARDS[name].examples(base).failing
-            earlier_rows_skip = all(first_failing_guard(lifecycle.transitions[i], timeline, day) for i in tried_before)
-            if earlier_rows_skip and first_failing_guard(lifecycle.transitions[index], timeline, day) == name:
+            examples = rulebook.guards[name].window.examples(timeline, _facts(base, base))
+            if fires(index, examples.passing):
+                yield Target(lifecycle.name, state, trigger, index, name, limit=True), examples.passing
+            day = examples.failing
+            facts = _facts(day, base)
+            earlier_rows_skip = all(
+                first_failing_guard(rulebook, lifecycle.transitions[i], timeline, facts) for i in tried_before
+            )
+            if (
+                earlier_rows_skip
+                and first_failing_guard(rulebook, lifecycle.transitions[index], timeline, facts) == name
+            ):
                 yield Target(lifecycle.name, state, trigger, index, name), day
     if lifecycle.rejection_for(state, trigger) is not None:
         yield Target(lifecycle.name, state, trigger), base
@@ -151,6 +197,8 @@ def _case_id(component: str, target: Target, lifecycle: Lifecycle, expected: Exp
         return f"{head}-->{lifecycle.transitions[target.row or 0].dest}"
     if target.kind == "guard":
         return f"{head}[!{target.guard}]"
+    if target.kind == "limit":
+        return f"{head}[={target.guard}]"
     return f"{head}--x {expected.code}"
 
 
@@ -161,9 +209,10 @@ def component_cases(rulebook: Rulebook, component: str, base: date = BASE_DATE) 
         here = reached[state]
         for trigger in (t for t in lifecycle.triggers if t in events):
             for target, day in _cell_cases(rulebook, lifecycle, here, trigger, base):
-                expected = _expect(rulebook, lifecycle, here.timeline, trigger, day)
+                expected = _expect(rulebook, lifecycle, here.timeline, trigger, day, base=base)
                 case_id = _case_id(component, target, lifecycle, expected)
-                yield Case(case_id, component, lifecycle.name, here.path, (events[trigger], day), expected, target)
+                at = datetime.combine(base, time(8))
+                yield Case(case_id, component, lifecycle.name, here.path, (events[trigger], day), expected, target, at)
 
 
 def generate_cases(rulebook: Rulebook, base: date = BASE_DATE) -> list[Case]:
@@ -187,6 +236,7 @@ def targets(rulebook: Rulebook) -> list[Target]:
         for index, row in enumerate(lifecycle.transitions):
             found.append(Target(lifecycle.name, row.source, row.trigger, index))
             found.extend(Target(lifecycle.name, row.source, row.trigger, index, g) for g in row.guards)
+            found.extend(Target(lifecycle.name, row.source, row.trigger, index, g, limit=True) for g in row.guards)
         found.extend(Target(lifecycle.name, r.source, r.trigger) for r in lifecycle.rejections)
     return found
 

@@ -2,21 +2,26 @@
 
 Given the timeline just before the earliest new event, the new events and the stored events
 from that point on (both in ordering-key order), it judges each new event and re-judges each
-stored one, and says which stored outcomes changed. It stops reading stored events as soon as
-every new event has been applied and the recomputed timeline equals the timeline stored just
-before the next stored event: the engine is a function of (timeline, trigger, date), so from
-there on every stored outcome is what re-judging would give, and the stored projection stands.
-That bound is what keeps a late event that changes nothing cheap, whatever the history length.
+stored one, each under the rule version in force at its own ``created_at`` (``engine_at``), and
+says which stored outcomes changed. It stops reading stored events as soon as every new event
+has been applied, the recomputed timeline equals the timeline stored just before the next
+stored event, and that event was stored under the version that judges it now: an engine is a
+function of (timeline, event), so from there on every stored outcome is what re-judging would
+give, and the stored projection stands. That bound is what keeps a late event that changes
+nothing cheap, whatever the history length. An event stored under another version than the
+one in force for it is re-judged, and counts as unchanged only if its verdict and timeline are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
+from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
+from app.domain.guards import Facts
 from app.domain.timeline import ComponentTimeline, Verdict
 
 Ref = TypeVar("Ref")
@@ -24,11 +29,16 @@ Ref = TypeVar("Ref")
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """An event to apply: its ordering key, its lifecycle trigger and its date."""
+    """An event to apply: its ordering key, its type, its date and when it was created and received."""
 
     key: str
-    trigger: str
+    type: str
     day: date
+    created_at: datetime
+    received_at: datetime
+
+    def facts(self) -> Facts:
+        return Facts.of(self.day, self.created_at, self.received_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,8 @@ class Recorded(Generic[Ref]):
     move: Move
     verdict: Verdict
     after: ComponentTimeline
+    version: str
+    """The rule version that judged it."""
     ref: Ref
 
 
@@ -45,6 +57,7 @@ class Recorded(Generic[Ref]):
 class Outcome:
     verdict: Verdict
     after: ComponentTimeline
+    version: str
 
 
 @dataclass(slots=True)
@@ -52,7 +65,8 @@ class ComponentReplay(Generic[Ref]):
     new: list[Outcome] = field(default_factory=list)
     """One outcome per new move, in the order the moves were given."""
     rewritten: list[tuple[Recorded[Ref], Outcome]] = field(default_factory=list)
-    """Stored events whose verdict or timeline after them differ from what is stored, in key order."""
+    """Stored events whose verdict, timeline after them or judging version differ from what is
+    stored, in key order."""
     rejudged: int = 0
     """How many stored events were judged again."""
     final: ComponentTimeline | None = None
@@ -60,7 +74,7 @@ class ComponentReplay(Generic[Ref]):
 
 
 def replay_component(
-    engine: RulesEngine,
+    engine_at: EngineAt,
     component: str,
     before: ComponentTimeline,
     new: Sequence[Move],
@@ -78,24 +92,32 @@ def replay_component(
     stored_before = before if stored_before is None else stored_before
     for record in stored:
         while pending < len(new) and new[pending].key < record.move.key:
-            timeline = _apply_new(engine, component, timeline, new[pending], result)
+            timeline = _apply_new(engine_at, component, timeline, new[pending], result)
             pending += 1
-        if pending == len(new) and timeline == stored_before:
+        engine = engine_at(record.move.created_at)
+        if pending == len(new) and timeline == stored_before and record.version == engine.version:
             return result
-        verdict, timeline = engine.apply(component, timeline, record.move.trigger, record.move.day)
+        verdict, timeline = _judge(engine, component, timeline, record.move)
         result.rejudged += 1
-        if verdict != record.verdict or timeline != record.after:
-            result.rewritten.append((record, Outcome(verdict, timeline)))
+        if verdict != record.verdict or timeline != record.after or engine.version != record.version:
+            result.rewritten.append((record, Outcome(verdict, timeline, engine.version)))
         stored_before = record.after
     for move in new[pending:]:
-        timeline = _apply_new(engine, component, timeline, move, result)
+        timeline = _apply_new(engine_at, component, timeline, move, result)
     result.final = timeline
     return result
 
 
+def _judge(
+    engine: RulesEngine, component: str, timeline: ComponentTimeline, move: Move
+) -> tuple[Verdict, ComponentTimeline]:
+    return engine.judge(component, timeline, move.type, move.facts())
+
+
 def _apply_new(
-    engine: RulesEngine, component: str, timeline: ComponentTimeline, move: Move, result: ComponentReplay[Ref]
+    engine_at: EngineAt, component: str, timeline: ComponentTimeline, move: Move, result: ComponentReplay[Ref]
 ) -> ComponentTimeline:
-    verdict, after = engine.apply(component, timeline, move.trigger, move.day)
-    result.new.append(Outcome(verdict, after))
+    engine = engine_at(move.created_at)
+    verdict, after = _judge(engine, component, timeline, move)
+    result.new.append(Outcome(verdict, after, engine.version))
     return after

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from app.db import queries
 from app.db.writer import group_time
+from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
 from app.domain.errors import component_not_in_contract, contract_not_found, unsupported_event_type
 from app.domain.ordering import sort_key
@@ -60,39 +61,45 @@ class Judgement:
 
 
 def record_events(
-    conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine, batch: bool = False
+    conn: Connection, commands: Sequence[EventCommand], *, rules: EngineAt, batch: bool = False
 ) -> list[EventOutcome]:
     """Judge and store one request's ``commands``; outcomes in input order. The writer commits."""
-    judgement = judge_events(conn, commands, engine=engine, lock=True, batch=batch)
+    judgement = judge_events(conn, commands, rules=rules, lock=True, batch=batch)
     judgement.store(conn)
     return judgement.outcomes
 
 
 def judge_events(
-    conn: Connection, commands: Sequence[EventCommand], *, engine: RulesEngine, lock: bool, batch: bool = False
+    conn: Connection, commands: Sequence[EventCommand], *, rules: EngineAt, lock: bool, batch: bool = False
 ) -> Judgement:
-    """Answers for ``commands`` against the stored history, and the rows to write; writes nothing."""
-    event_types = engine.rulebook.event_types
+    """Answers for ``commands`` against the stored history, and the rows to write; writes nothing.
+
+    ``rules`` chooses the rule version for an event from its ``created_at``: the version in force
+    then says whether its type exists and which component it acts on."""
     ids, components = queries.contracts_with_components(conn, {c.contract_number for c in commands}, lock=lock)
     outcomes: list[EventOutcome | None] = [None] * len(commands)
     client_ids = ClientIds(conn, batch=batch)
     groups: dict[tuple[int, str], list[Item]] = defaultdict(list)
     for index, command in enumerate(commands):
-        event_type = event_types.get(command.type)
+        engine = rules(command.created_at)
+        event_type = engine.event_type(command.type)
         cid = ids.get(command.contract_number)
+        held = None
+        if event_type is not None and cid is not None:  # a contract may hold the component by an older name
+            held = next((n for n in engine.stored_names(event_type.component) if (cid, n) in components), None)
         if event_type is None:
-            outcomes[index] = EventOutcome(unsupported_event_type(command.type, event_types))
+            outcomes[index] = EventOutcome(unsupported_event_type(command.type, engine.rulebook.event_types))
         elif cid is None:
             outcomes[index] = EventOutcome(contract_not_found(command.contract_number))
-        elif (cid, event_type.component) not in components:
+        elif held is None:
             outcomes[index] = EventOutcome(component_not_in_contract(event_type.component))
         else:
             key = sort_key(command.created_at, event_type.rank, command.day, command.type)
             item = Item(index, cid, command, event_type, key)
-            groups[(cid, event_type.component)].append(client_ids.resolve(item))
+            groups[(cid, held)].append(client_ids.resolve(item))
     judgement = Judgement([])
     for (cid, component), items in groups.items():
-        _ComponentJudge(conn, engine, judgement, outcomes).run(cid, component, components[(cid, component)], items)
+        _ComponentJudge(conn, rules, judgement, outcomes).run(cid, component, components[(cid, component)], items)
     judgement.outcomes = [o for o in outcomes if o is not None]
     return judgement
 
@@ -101,10 +108,9 @@ class _ComponentJudge:
     """One component of one request: find repeats, replay once, build answers and rows."""
 
     def __init__(
-        self, conn: Connection, engine: RulesEngine, judgement: Judgement, outcomes: list[EventOutcome | None]
+        self, conn: Connection, rules: EngineAt, judgement: Judgement, outcomes: list[EventOutcome | None]
     ) -> None:
-        self.conn, self.engine, self.judgement, self.outcomes = conn, engine, judgement, outcomes
-        self.version = engine.rulebook.version
+        self.conn, self.rules, self.judgement, self.outcomes = conn, rules, judgement, outcomes
 
     def run(self, cid: int, component: str, row: queries.ComponentRow, items: list[Item]) -> None:
         new: dict[str, Item] = {}
@@ -149,18 +155,17 @@ class _ComponentJudge:
         before = row.timeline
         stored: Any = ()
         if late:
-            before = queries.timeline_before(self.conn, cid, component, first_key) or self.engine.initial(component)
-            stored = (
-                recorded_of(s, self._trigger_of(s.type))
-                for s in queries.events_after(self.conn, cid, component, first_key)
+            before = queries.timeline_before(self.conn, cid, component, first_key) or _initial(
+                self.rules(new[0].command.created_at), component
             )
-        moves = [Move(i.key, i.event_type.trigger, i.command.day) for i in new]
-        result = replay_component(self.engine, component, before, moves, stored)
+            stored = (recorded_of(s) for s in queries.events_after(self.conn, cid, component, first_key))
+        moves = [Move(i.key, i.command.type, i.command.day, i.command.created_at, i.command.received_at) for i in new]
+        result = replay_component(self.rules, component, before, moves, stored)
         changed: list[ChangedEvent] = []
         for record, outcome in result.rewritten:
             s = record.ref
             current[s.sort_key] = (outcome.verdict, s.created_at)
-            self.judgement.updates.append(update_row(s, outcome.verdict, outcome.after, self.version))
+            self.judgement.updates.append(update_row(s, outcome.verdict, outcome.after, outcome.version))
             if outcome.verdict != record.verdict:
                 changed.append(changed_event(s, record.verdict, outcome.verdict))
         for position, (item, outcome) in enumerate(zip(new, result.new, strict=True)):
@@ -172,7 +177,7 @@ class _ComponentJudge:
             self.outcomes[item.index] = answer
             current[item.key] = (outcome.verdict, item.command.created_at)
             self.judgement.inserts.append(
-                _insert(cid, component, item, outcome.verdict, outcome.after, version=self.version)
+                _insert(cid, component, item, outcome.verdict, outcome.after, version=outcome.version)
             )
         last_key = max(new[-1].key, row.last_key or "")
         if result.final is not None or last_key != row.last_key:
@@ -184,12 +189,14 @@ class _ComponentJudge:
                     "state": final.state,
                     "start_date": final.start,
                     "end_date": final.end,
+                    "dates": queries.dates_json(final),
                     "last_key": last_key,
                 }
             )
 
-    def _trigger_of(self, event_type: str) -> str:
-        return self.engine.rulebook.event_types[event_type].trigger
+
+def _initial(engine: RulesEngine, stored_component: str) -> ComponentTimeline:
+    return engine.initial(engine.component_of(stored_component) or stored_component)
 
 
 def changed_event(stored: queries.StoredEvent, previous: Verdict, current: Verdict) -> ChangedEvent:
@@ -198,9 +205,15 @@ def changed_event(stored: queries.StoredEvent, previous: Verdict, current: Verdi
     )
 
 
-def recorded_of(stored: queries.StoredEvent, trigger: str) -> Recorded[queries.StoredEvent]:
+def recorded_of(stored: queries.StoredEvent) -> Recorded[queries.StoredEvent]:
     """A stored event as the replay loop takes it."""
-    return Recorded(Move(stored.sort_key, trigger, stored.day), _verdict_of(stored), stored.after, stored)
+    return Recorded(
+        Move(stored.sort_key, stored.type, stored.day, stored.created_at, stored.received_at),
+        _verdict_of(stored),
+        stored.after(),
+        stored.rules_version,
+        stored,
+    )
 
 
 def _verdict_of(stored: queries.StoredEvent) -> Verdict:
@@ -220,6 +233,7 @@ def update_row(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTi
         "state_after": after.state,
         "start_after": after.start,
         "end_after": after.end,
+        "dates_after": queries.dates_json(after),
     }
 
 
@@ -244,4 +258,5 @@ def _insert(
         "start_after": after.start,
         "end_after": after.end,
         "revoked": False,
+        "dates_after": queries.dates_json(after),
     }

@@ -7,7 +7,7 @@ state on a connection of their own, so they cannot see, or be seen by, another r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -16,9 +16,9 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine
 
 from app.db.writer import Writer
-from app.domain.engine import RulesEngine
+from app.domain.catalog import Catalog, EngineAt
 from app.domain.errors import Invalid
-from app.domain.ordering import to_utc
+from app.domain.ordering import created_or_received
 from app.observability.metrics import metrics
 from app.services.commands import EventCommand, EventOutcome
 from app.services.event_log import judge_events, record_events
@@ -43,7 +43,7 @@ def to_commands(
     commands = []
     for i, e in enumerate(events):
         given = e.created_at is not None
-        created_at = to_utc(e.created_at) if e.created_at is not None else received_at + timedelta(microseconds=i)
+        created_at = created_or_received(e.created_at, received_at, i)
         if max_future_skew is not None and created_at > received_at + max_future_skew:
             where = f"events[{i}].created_at" if batch else "created_at"
             raise Invalid(
@@ -58,11 +58,11 @@ def to_commands(
 
 
 def preview_events(
-    engine: Engine, commands: Sequence[EventCommand], *, rules: RulesEngine, batch: bool
+    engine: Engine, commands: Sequence[EventCommand], *, rules: EngineAt, batch: bool
 ) -> list[EventOutcome]:
     """What recording would answer now, judged on one snapshot of the committed state; stores nothing."""
     with snapshot(engine) as conn:
-        return judge_events(conn, commands, engine=rules, lock=False, batch=batch).outcomes
+        return judge_events(conn, commands, rules=rules, lock=False, batch=batch).outcomes
 
 
 @contextmanager
@@ -74,12 +74,20 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 class EventRecorder:
-    """Hands each request to the writer, which commits concurrent requests together."""
+    """Hands each request to the writer, which commits concurrent requests together.
+
+    ``catalog`` gives the catalog of rule versions current when a request arrives; it changes
+    when a running service picks up a newly published version (``RulesWatcher``)."""
 
     def __init__(
-        self, engine: RulesEngine, writer: Writer, reads: Engine, *, max_future_skew: timedelta | None = None
+        self,
+        catalog: Callable[[], Catalog],
+        writer: Writer,
+        reads: Engine,
+        *,
+        max_future_skew: timedelta | None = None,
     ) -> None:
-        self._engine, self._writer, self._reads = engine, writer, reads
+        self._catalog, self._writer, self._reads = catalog, writer, reads
         self._max_future_skew = max_future_skew
 
     async def submit(
@@ -89,9 +97,9 @@ class EventRecorder:
         received_at = datetime.now(UTC).replace(tzinfo=None)
         commands = to_commands(events, received_at, max_future_skew=self._max_future_skew, batch=batch)
         if dry_run:
-            preview = partial(preview_events, self._reads, commands, rules=self._engine, batch=batch)
+            preview = partial(preview_events, self._reads, commands, rules=self._catalog().engine_at, batch=batch)
             return await asyncio.to_thread(preview)
-        work = partial(record_events, commands=commands, engine=self._engine, batch=batch)
+        work = partial(record_events, commands=commands, rules=self._catalog().engine_at, batch=batch)
         outcomes = await self._writer.run(work, locks={c.contract_number for c in commands})
         metrics().record_outcomes(outcomes)
         return outcomes

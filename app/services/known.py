@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from app.db import queries
 from app.db.history import (
     HistoryRow,
+    MoveRow,
     components_known,
     first_keys_changed_since,
     known_events,
@@ -44,6 +45,7 @@ class _Known:
         contract = queries.contract_by_number(conn, number)
         if contract is None or contract.recorded_at > at:
             raise not_found(number)
+        self.engine_at = engine_at
         self.engine = engine_at(at)
         self.components = components_known(conn, contract.id, at)
         self.rows = known_events(conn, contract.id, at)
@@ -60,15 +62,13 @@ class _Known:
             if row.component in changed_from and row.sort_key >= changed_from[row.component]:
                 tails[row.component].append(index)
             else:  # stored before any later entry touched it: what is stored is what was known
-                after = ComponentTimeline(row.state_after, row.start_after, row.end_after)
-                self.outcomes[index] = Outcome(Verdict(row.accepted, row.code, row.message), after)
+                after = queries.stored_timeline(row.state_after, row.start_after, row.end_after, row.dates_after)
+                self.outcomes[index] = Outcome(Verdict(row.accepted, row.code, row.message), after, row.rules_version)
                 self.timelines[row.component] = after
         for component, indexes in tails.items():
             before = self.timelines.get(component) or self.engine.initial(component)
-            moves = [
-                Move(self.rows[i].sort_key, event_types[self.rows[i].type].trigger, self.rows[i].day) for i in indexes
-            ]
-            result: ComponentReplay[None] = replay_component(self.engine, component, before, moves, ())
+            moves = [_move(self.rows[i]) for i in indexes]
+            result: ComponentReplay[None] = replay_component(self.engine_at, component, before, moves, ())
             for index, outcome in zip(indexes, result.new, strict=True):
                 self.outcomes[index] = outcome
             self.timelines[component] = result.final or before
@@ -95,16 +95,18 @@ def known_timeline(conn: Connection, *, number: str, at: datetime, engine_at: En
             continue
         first_changed = changed_from.get(row.component)
         if first_changed is not None and row.sort_key >= first_changed:
-            tails[row.component].append(Move(row.sort_key, event_type.trigger, row.day))
+            tails[row.component].append(_move(row))
         else:
-            stored[row.component] = ComponentTimeline(row.state_after, row.start_after, row.end_after)
+            stored[row.component] = queries.stored_timeline(
+                row.state_after, row.start_after, row.end_after, row.dates_after
+            )
     timelines: dict[str, ComponentTimeline] = {}
     for component, moves in tails.items():
         before = stored.get(component) or engine.initial(component)
         if not moves:
             timelines[component] = before
             continue
-        result: ComponentReplay[None] = replay_component(engine, component, before, moves, ())
+        result: ComponentReplay[None] = replay_component(engine_at, component, before, moves, ())
         timelines[component] = result.final or before
     return TimelineView(number, timelines)
 
@@ -127,7 +129,16 @@ def known_history_page(
         if outcome is None:
             events.append(recorded(row, revoked=not known.counting[index], change=change))
         else:
-            events.append(recorded(row, verdict=outcome.verdict, rules_version=version, revoked=False, change=change))
+            events.append(
+                recorded(
+                    row,
+                    verdict=outcome.verdict,
+                    rules_version=version,
+                    revoked=False,
+                    change=change,
+                    after=outcome.after,
+                )
+            )
     rows: list[HistoryRow] = [known.rows[i] for i in page]
     return page_of(number, events, rows, more=len(chosen) > limit)
 
@@ -135,3 +146,7 @@ def known_history_page(
 def _after(row: HistoryRow, position: tuple[str, int]) -> bool:
     key, row_id = position
     return row.sort_key > key or (row.sort_key == key and row.id > row_id)
+
+
+def _move(row: HistoryRow | MoveRow) -> Move:
+    return Move(row.sort_key, row.type, row.day, row.created_at, row.received_at)

@@ -1,9 +1,10 @@
-"""Judging stored contracts again under (possibly new) rule tables.
+"""Judging stored contracts again, each event under the rule version chosen for it.
 
-``assess`` only reads: it answers what a rule change would do to stored verdicts and
-timelines. ``reevaluate`` writes the new verdicts; it is an explicit operation, never
-something a rule change does by itself, and it may run beside a live service: it takes each
-contract's lock as a request does (see ``reevaluate``).
+``assess`` only reads: it answers what a catalog of versions (for example the stored one plus a
+version about to be published) would do to stored verdicts and timelines. ``reevaluate`` writes
+the new verdicts; it is an explicit operation, never something a rule change does by itself
+(a backdated ``rules publish`` runs it, logged), and it may run beside a live service: it takes
+each contract's lock as a request does (see ``reevaluate``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row
 
 from app.db import amendments, queries
+from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
-from app.domain.errors import unsupported_event_type
-from app.domain.fold import replay
+from app.domain.fold import chooser
+from app.domain.guards import Facts
 from app.domain.timeline import ComponentTimeline, Verdict
 
 logger = logging.getLogger(__name__)
@@ -55,15 +57,28 @@ class ImpactReport:
     """Components stored contracts hold that the tables no longer define; left untouched."""
 
 
-def assess(conn: Connection, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
-    """What re-judging every stored contract under ``engine`` would change; reads only."""
-    report = ImpactReport()
-    for contract_id, number in queries.contract_ids(conn):
-        _contract(conn, engine, contract_id, number, report, examples=examples, write=False)
+def assess(
+    conn: Connection,
+    rules: RulesEngine | EngineAt,
+    *,
+    examples: int = 10,
+    contracts: list[tuple[int, str]] | None = None,
+) -> ImpactReport:
+    """What re-judging stored contracts (all, or ``contracts``) under ``rules`` would change; reads only."""
+    report, engine_at = ImpactReport(), chooser(rules)
+    for contract_id, number in queries.contract_ids(conn) if contracts is None else contracts:
+        _contract(conn, engine_at, contract_id, number, report, examples=examples, write=False)
     return report
 
 
-def reevaluate(db: Engine, engine: RulesEngine, *, examples: int = 10) -> ImpactReport:
+def reevaluate(
+    db: Engine,
+    rules: RulesEngine | EngineAt,
+    *,
+    examples: int = 10,
+    contracts: list[tuple[int, str]] | None = None,
+    label: str = "",
+) -> ImpactReport:
     """Re-judge every stored contract under ``engine`` and write the result, beside a live service.
 
     Each contract gets a transaction of its own from ``db`` (the writer engine: on SQLite it
@@ -77,18 +92,20 @@ def reevaluate(db: Engine, engine: RulesEngine, *, examples: int = 10) -> Impact
     Contracts created after the run has listed them are not visited: the service judges their
     events under its own tables, which should be the same ones by then.
     """
-    report = ImpactReport()
-    with db.begin() as conn:
-        listed = queries.contract_ids(conn)
+    report, engine_at = ImpactReport(), chooser(rules)
+    listed = contracts
+    if listed is None:
+        with db.begin() as conn:
+            listed = queries.contract_ids(conn)
     for _, number in listed:
         with db.begin() as conn:
             locked = queries.lock_contracts(conn, [number])
             if number in locked:  # deleted meanwhile: nothing to judge
-                _contract(conn, engine, locked[number], number, report, examples=examples, write=True)
+                _contract(conn, engine_at, locked[number], number, report, examples=examples, write=True)
     logger.warning(
         "re-evaluated %d contracts under rules %s: %d verdicts and %d timelines changed",
         report.contracts,
-        engine.rulebook.version,
+        label or engine_at(datetime.max).version,
         report.verdicts_changed,
         report.timelines_changed,
     )
@@ -97,7 +114,7 @@ def reevaluate(db: Engine, engine: RulesEngine, *, examples: int = 10) -> Impact
 
 def _contract(
     conn: Connection,
-    engine: RulesEngine,
+    engine_at: EngineAt,
     contract_id: int,
     number: str,
     report: ImpactReport,
@@ -108,19 +125,20 @@ def _contract(
     """Judge one contract's stored events again; with ``write``, store the new verdicts and timelines."""
     report.contracts += 1
     stored = {
-        r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+        r.component: queries.stored_timeline(r.state, r.start_date, r.end_date, r.dates)
         for r in queries.timeline_rows(conn, contract_id)
     }
     by_component: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in queries.contract_events(conn, contract_id):
         by_component[row.component].append(row)
         report.events += 1
+    latest = engine_at(datetime.max)
     for component, before in stored.items():
-        if component not in engine.rulebook.components:
+        if latest.component_of(component) is None:
             report.unknown_components.add(component)
             continue
         rows = by_component.get(component, [])
-        after, updates = _judge(engine, component, rows, number=number, report=report, examples=examples)
+        after, updates = _judge(engine_at, component, rows, number=number, report=report, examples=examples)
         if after != before:
             report.timelines_changed += 1
             if len(report.timeline_examples) < examples:
@@ -136,6 +154,7 @@ def _contract(
                         "state": after.state,
                         "start_date": after.start,
                         "end_date": after.end,
+                        "dates": queries.dates_json(after),
                         # revoked events are not re-judged but keep their keys: a repeat must find them
                         "last_key": amendments.last_event_key(conn, contract_id, component),
                     }
@@ -144,24 +163,28 @@ def _contract(
 
 
 def _judge(
-    engine: RulesEngine, component: str, rows: list[Row[Any]], *, number: str, report: ImpactReport, examples: int
+    engine_at: EngineAt, component: str, rows: list[Row[Any]], *, number: str, report: ImpactReport, examples: int
 ) -> tuple[ComponentTimeline, list[dict[str, Any]]]:
-    rulebook = engine.rulebook
-    timeline, updates = engine.initial(component), []
+    """Every stored event of the component again, in order, each under the version chosen for it."""
+    timeline: ComponentTimeline | None = None
+    updates = []
     for row in rows:
-        event_type = rulebook.event_types.get(row.type)
-        if event_type is None or event_type.component != component:
-            verdict = unsupported_event_type(row.type, rulebook.event_types)
-        else:
-            [step] = replay(engine, component, timeline, [(event_type.trigger, row.day)])
-            verdict, timeline = step.verdict, step.after
+        engine = engine_at(row.created_at)
+        if timeline is None:
+            timeline = engine.initial(engine.component_of(component) or component)
+        verdict, timeline = engine.judge(
+            component, timeline, row.type, Facts.of(row.day, row.created_at, row.received_at)
+        )
         if verdict.code != row.code:
             report.verdicts_changed += 1
             if len(report.verdict_examples) < examples:
                 report.verdict_examples.append(
                     VerdictChange(number, row.type, row.day, row.created_at, row.code, verdict.code)
                 )
-        updates.append(_update(row, verdict, timeline, rulebook.version))
+        updates.append(_update(row, verdict, timeline, engine.version))
+    if timeline is None:
+        latest = engine_at(datetime.max)
+        timeline = latest.initial(latest.component_of(component) or component)
     return timeline, updates
 
 
@@ -178,4 +201,5 @@ def _update(row: Row[Any], verdict: Verdict, after: ComponentTimeline, version: 
         "state_after": after.state,
         "start_after": after.start,
         "end_after": after.end,
+        "dates_after": queries.dates_json(after),
     }

@@ -25,7 +25,7 @@ from app.db import queries
 from app.db import revocations as store
 from app.db.reader import Reader
 from app.db.writer import Writer, group_time
-from app.domain.engine import RulesEngine
+from app.domain.catalog import EngineAt
 from app.domain.errors import NotFound
 from app.domain.replay import replay_component
 from app.domain.timeline import ComponentTimeline
@@ -101,7 +101,7 @@ def event_not_found(what: str) -> NotFound:
     return NotFound(f"Event {what} not found.", "event_not_found")
 
 
-def revoke(conn: Connection, *, target: RevokeTarget, engine: RulesEngine) -> RevocationOutcome:
+def revoke(conn: Connection, *, target: RevokeTarget, engine: EngineAt) -> RevocationOutcome:
     """Judge and store the revocation (the writer commits)."""
     plan = judge_revocation(conn, target=target, engine=engine, lock=True)
     if not plan.outcome.duplicate:
@@ -110,7 +110,7 @@ def revoke(conn: Connection, *, target: RevokeTarget, engine: RulesEngine) -> Re
     return plan.outcome
 
 
-def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: RulesEngine, lock: bool) -> _Plan:
+def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: EngineAt, lock: bool) -> _Plan:
     """The revocation's answer and the rows storing it would write; writes nothing."""
     number = target.contract_number
     ids, components = queries.contracts_with_components(conn, [number], lock=lock)
@@ -125,7 +125,7 @@ def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: RulesEng
             raise event_not_found(event_public_id(target.row_id))
         raise event_not_found(f"with event_id '{target.event_id}' of contract {number}")
     row = components.get((cid, stored.component))
-    current = row.timeline if row is not None else engine.initial(stored.component)
+    current = row.timeline if row is not None else engine(stored.created_at).initial(stored.component)
     public_id = event_public_id(stored.id)
     if stored.revoked:
         earlier = store.revocation_of(conn, stored.id)
@@ -142,16 +142,14 @@ def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: RulesEng
         )
         return _Plan(outcome, cid, stored.id, [], None)
     component = stored.component
-    event_types = engine.rulebook.event_types
-    before = queries.timeline_before(conn, cid, component, stored.sort_key) or engine.initial(component)
-    later = (
-        recorded_of(s, event_types[s.type].trigger) for s in queries.events_after(conn, cid, component, stored.sort_key)
+    before = queries.timeline_before(conn, cid, component, stored.sort_key) or engine(stored.created_at).initial(
+        component
     )
-    result = replay_component(engine, component, before, [], later, stored_before=stored.after)
-    version = engine.rulebook.version
+    later = (recorded_of(s) for s in queries.events_after(conn, cid, component, stored.sort_key))
+    result = replay_component(engine, component, before, [], later, stored_before=stored.after())
     updates, flipped = [], []
     for record, replayed in result.rewritten:
-        updates.append(update_row(record.ref, replayed.verdict, replayed.after, version))
+        updates.append(update_row(record.ref, replayed.verdict, replayed.after, replayed.version))
         if replayed.verdict != record.verdict:
             flipped.append(changed_event(record.ref, record.verdict, replayed.verdict))
     projection = None
@@ -181,7 +179,7 @@ def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: RulesEng
 
 
 async def submit_revocation(
-    *, writer: Writer, reader: Reader, reads: Engine, engine: RulesEngine, target: RevokeTarget, dry_run: bool
+    *, writer: Writer, reader: Reader, reads: Engine, engine: EngineAt, target: RevokeTarget, dry_run: bool
 ) -> RevocationOutcome:
     """Revoke through the writer (serialised with every write, the contract locked), or preview it
     on a snapshot of the committed state, as dry-run events are."""
@@ -200,6 +198,6 @@ async def contract_of_event(reader: Reader, public_id: str) -> tuple[str, int]:
     return number, row_id
 
 
-def _preview(reads: Engine, target: RevokeTarget, engine: RulesEngine) -> RevocationOutcome:
+def _preview(reads: Engine, target: RevokeTarget, engine: EngineAt) -> RevocationOutcome:
     with snapshot(reads) as conn:
         return judge_revocation(conn, target=target, engine=engine, lock=False).outcome

@@ -17,6 +17,9 @@ from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
 
+Day = date
+"""``date`` under a name that no field shadows."""
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineView:
@@ -41,6 +44,8 @@ class RecordedEvent:
     revoked: bool
     revoked_at: datetime | None
     revocation_reason: str | None
+    state_after: str
+    dates_after: dict[str, Day | None]
     previous: PreviousVerdict | None = None
     """The verdict before its latest change by a late event, revocation or re-evaluation."""
 
@@ -94,6 +99,7 @@ def recorded(
     rules_version: str | None = None,
     revoked: bool | None = None,
     change: VerdictChangeRow | None = None,
+    after: ComponentTimeline | None = None,
 ) -> RecordedEvent:
     """A row as the history shows it; ``verdict``, ``rules_version`` and ``revoked`` replace the
     stored ones when the history is read as known at an earlier instant. ``change`` is the
@@ -102,6 +108,7 @@ def recorded(
         (row.accepted, row.code, row.message) if verdict is None else (verdict.accepted, verdict.code, verdict.message)
     )
     is_revoked = row.revoked if revoked is None else revoked
+    stored = queries.stored_timeline(row.state_after, row.start_after, row.end_after, row.dates_after)
     return RecordedEvent(
         event_public_id(row.id),
         row.type,
@@ -118,6 +125,8 @@ def recorded(
         is_revoked,
         row.revoked_at if is_revoked else None,
         row.revocation_reason if is_revoked else None,
+        (after or stored).state,
+        (after or stored).dates(),
         None
         if change is None
         else PreviousVerdict(

@@ -88,4 +88,5 @@ def test_generated_case_through_the_api(clients: dict[str, TestClient], label: s
         "state": expected.state,
         "start": expected.start.isoformat() if expected.start else None,
         "end": expected.end.isoformat() if expected.end else None,
+        **{name: day.isoformat() for name, day in expected.others},
     }

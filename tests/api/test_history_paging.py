@@ -111,6 +111,8 @@ def test_the_fields_of_an_event_and_its_id(client: TestClient) -> None:
         "revoked_at",
         "revocation_reason",
         "previous_verdict",
+        "state_after",
+        "dates_after",
     }
     assert (start["revoked"], start["revoked_at"], start["revocation_reason"]) == (False, None, None)
     assert start["received_at"] <= start["committed_at"]

@@ -24,7 +24,7 @@ def test_diagram_is_mermaid_with_guards_and_rejections(client: TestClient) -> No
 def test_schema_is_served(client: TestClient) -> None:
     schema = client.get("/rules/schema").json()
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"lifecycles", "components", "guards", "messages"}
+    assert set(schema["properties"]) == {"lifecycles", "components", "guards", "messages", "renamed", "removed"}
 
 
 def test_stored_events_record_the_rules_version(client: TestClient) -> None:

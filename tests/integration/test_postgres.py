@@ -68,6 +68,7 @@ def _event_row(contract_id: int, key: str, event_type: str) -> dict[str, Any]:
         "end_after": None,
         "committed_at": CREATED,
         "revoked": False,
+        "dates_after": None,
     }
 
 
@@ -112,6 +113,7 @@ def test_a_writer_that_waited_for_the_lock_sees_what_the_holder_committed(postgr
                     "state": "started",
                     "start_date": date(2024, 1, 1),
                     "end_date": None,
+                    "dates": None,
                     "last_key": "k1",
                 }
             ],

@@ -18,7 +18,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from tests.perf import console, corrections, fairness, late, scenarios
+from tests.perf import console, corrections, fairness, late, scenarios, seeding
 from tests.perf.load import Load
 from tests.perf.options import parse
 from tests.perf.postgres import fresh_database
@@ -72,6 +72,9 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                 fairness.create_fairness_contracts(db_url)
             if "console" in chosen:
                 console.create_console_contract(db_url)
+            if args.rule_versions > 1:
+                seeding.publish_rule_versions(db_url, args.rule_versions)
+                report.facts["rule versions published"] = str(args.rule_versions)
             server = service(stack, db_url, args.workers)
             if "post_event" in chosen:
                 report.add(scenarios.post_event(load, server, trivial, label))

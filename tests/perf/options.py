@@ -46,6 +46,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds per measured wrk run (default 10, quick 3)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each wrk run")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for the main scenarios")
+    parser.add_argument(
+        "--rule-versions",
+        type=int,
+        default=1,
+        help="rule-table versions published before the service starts (the default tables are the latest)",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(

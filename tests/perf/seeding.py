@@ -72,3 +72,39 @@ def in_order_starts(prefix: str, contracts: int, per_contract: int, first: datet
         for round_ in range(per_contract)
         for i in range(contracts)
     ]
+
+
+def publish_rule_versions(database_url: str, count: int) -> None:
+    """Publish ``count - 1`` older variants of the default tables and then the default tables
+    themselves, all effective in the past, so that the service starts with ``count`` versions
+    and judges every event through the catalog's choice among them."""
+    import json
+    from datetime import datetime
+
+    from app.db import queries
+    from app.db.engines import create_engines
+    from app.domain.catalog import BEGINNING
+    from app.domain.rules import load_rulebook
+    from app.domain.rules.loader import content_hash
+
+    current = load_rulebook(ROOT / "rules").content
+    contents = []
+    for k in range(1, count):
+        variant = json.loads(json.dumps(current))
+        variant["messages"]["end_before_start"] += f" (version {k})"
+        contents.append(variant)
+    contents.append(current)
+    engines = create_engines(database_url)
+    try:
+        with engines.writer.begin() as conn:
+            for k, content in enumerate(contents):
+                effective = BEGINNING if k == 0 else datetime(2000 + k, 1, 1)
+                queries.insert_rule_version(
+                    conn,
+                    hash=content_hash(content),
+                    content=json.dumps(content),
+                    effective_from=effective,
+                    published_at=effective,
+                )
+    finally:
+        engines.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from app.db.engines import create_engines
 from app.db.prepared import Prepared
 from app.domain.engine import RulesEngine
+from app.domain.fold import chooser
 from app.domain.rules import load_rulebook
 from app.services.commands import EventCommand
 from app.services.event_log import CHANGED_LIMIT, record_events
@@ -88,7 +89,7 @@ def test_changed_is_capped_and_counts_them_all(settings: Settings, client: TestC
             [outcome] = record_events(
                 conn,
                 [EventCommand("supply_energy_start", "1234", base.date(), base, base)],
-                engine=RulesEngine(load_rulebook(RULES)),
+                rules=chooser(RulesEngine(load_rulebook(RULES))),
             )
     finally:
         engines.dispose()

@@ -5,11 +5,13 @@ import threading
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.db import queries
 from app.db.engines import create_engines
 from app.domain.engine import RulesEngine
+from app.domain.fold import chooser
 from app.domain.rules import load_rulebook
 from app.services.commands import EventCommand
 from app.services.event_log import record_events
@@ -81,11 +83,15 @@ def test_reevaluate_writes_new_verdicts_and_version(client: TestClient, settings
     }
 
 
-def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, tmp_path: Path) -> None:
+def test_impact_and_backdated_publish_commands(
+    client: TestClient, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backdated publish shows its impact, asks, and re-judges what it affects, logged."""
     from typer.testing import CliRunner
 
     from app.cli.main import app as cli
 
+    monkeypatch.setenv("RULES_POLL_SECONDS", "0")
     _seed(client)
     lenient = lenient_rules(tmp_path)
     runner = CliRunner()
@@ -94,14 +100,21 @@ def test_impact_and_reevaluate_commands(client: TestClient, settings: Settings, 
     assert "1 event verdict(s) would change; 1 timeline(s) would change." in impact.output
     assert "restart_after_end" in impact.output
     assert [e["code"] for e in history(client)][-1] == "restart_after_end"
-    refused = runner.invoke(
-        cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url], input="n\n"
-    )
+    publish = ["publish", "--rules", str(lenient), "--database-url", settings.database_url]
+    too_early = runner.invoke(cli, [*publish, "--effective-from", "2000-01-01"])
+    assert too_early.exit_code == 1
+    assert "--backdate" in too_early.output
+    refused = runner.invoke(cli, [*publish, "--effective-from", "2000-01-01", "--backdate"], input="n\n")
     assert refused.exit_code == 1
+    assert "1 event verdict(s) would change" in refused.output
     assert [e["code"] for e in history(client)][-1] == "restart_after_end"
-    done = runner.invoke(cli, ["reevaluate", "--rules", str(lenient), "--database-url", settings.database_url, "--yes"])
+    done = runner.invoke(cli, [*publish, "--effective-from", "2000-01-01", "--backdate", "--yes"])
     assert done.exit_code == 0, done.output
     assert [e["code"] for e in history(client)][-1] == "accepted"
+    assert history(client)[-1]["rules_version"] == load_rulebook(lenient).version
+    settled = runner.invoke(cli, ["reevaluate", "--database-url", settings.database_url, "--yes"])
+    assert settled.exit_code == 0, settled.output
+    assert "0 event verdict(s) changed" in settled.output
 
 
 def test_reevaluate_waits_for_a_request_holding_the_contract_and_judges_its_event(
@@ -118,7 +131,7 @@ def test_reevaluate_waits_for_a_request_holding_the_contract_and_judges_its_even
             late_end = EventCommand(
                 "supply_energy_end", "1234", date(2024, 4, 1), datetime(2024, 1, 4), datetime(2024, 1, 4)
             )
-            [outcome] = record_events(conn, [late_end], engine=RulesEngine(load_rulebook(RULES)))
+            [outcome] = record_events(conn, [late_end], rules=chooser(RulesEngine(load_rulebook(RULES))))
             assert outcome.verdict.accepted
             done: list[ImpactReport] = []
             worker = threading.Thread(target=lambda: done.append(reevaluate(tool.writer, lenient)))

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GENERATED_RULE_SETS = {
     "rules": ROOT / "rules",
     "rules_ev": ROOT / "tests" / "fixtures" / "rules_ev",
+    "rules_policies": ROOT / "tests" / "fixtures" / "rules_policies",
 }
 
 _HITS = pytest.StashKey[dict[str, set[Target]]]()
@@ -75,17 +76,22 @@ def _coverage_lines(label: str, hits: set[Target]) -> tuple[list[str], list[Targ
     lines = []
     for lifecycle in dict.fromkeys(t.lifecycle for t in all_targets):
         parts = []
-        for kind, title in (("row", "rows hit"), ("guard", "guards failed"), ("rejection", "rejection cells hit")):
+        for kind, title in (
+            ("row", "rows hit"),
+            ("guard", "guards failed"),
+            ("limit", "guard limits met"),
+            ("rejection", "rejection cells hit"),
+        ):
             mine = [t for t in all_targets if t.lifecycle == lifecycle and t.kind == kind]
             parts.append(f"{title} {sum(t in hits for t in mine)}/{len(mine)}")
         lines.append(f"{label}/{lifecycle}: {', '.join(parts)}")
     lines.extend(
         f"{label}/{t.lifecycle}: no case for {t.kind} {t.source} x {t.trigger}"
         + (f" (row {t.row})" if t.row is not None else "")
-        + (f" guard {t.guard}" if t.guard else "")
+        + (f" guard {t.guard}" + (" at its limit" if t.limit else "") if t.guard else "")
         for t in missing
     )
-    return lines, [t for t in missing if t.kind != "guard"]
+    return lines, [t for t in missing if t.kind not in ("guard", "limit")]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

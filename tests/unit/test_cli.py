@@ -86,11 +86,22 @@ def test_diagram_shows_transitions_guards_and_rejections() -> None:
         "[*] --> not_started",
         "not_started --> started : start",
         "started --> ended : end [date_not_before_start]",
-        "started --> started : end ✗ end_before_start",
-        "not_started --> not_started : end ✗ end_without_start",
-        "ended --> ended : start ✗ restart_after_end",
+        'state "✗ end_before_start" as R1',
+        "started --> R1 : end [not date_not_before_start]",
+        'state "✗ end_without_start" as R3',
+        "not_started --> R3 : end",
+        'state "✗ restart_after_end" as R4',
+        "ended --> R4 : start",
     ]:
         assert edge in output
+
+
+def test_diagram_takes_rules_option_and_one_lifecycle() -> None:
+    code, output = invoke("diagram", "--rules", EV_RULES, "--lifecycle", "pausable")
+
+    assert code == 0
+    assert output.count("stateDiagram-v2") == 1
+    assert "title: lifecycle pausable" in output
 
 
 def test_diagram_of_one_component_uses_its_event_types() -> None:
@@ -241,3 +252,23 @@ def test_run_is_the_poetry_entry_point(monkeypatch: pytest.MonkeyPatch, capsys: 
 
     assert exit_info.value.code == 0
     assert "no errors" in capsys.readouterr().out
+
+
+def test_impact_on_a_missing_database_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "typo" / "contracts.db"
+
+    code, output = invoke("impact", "--rules", RULES, "--database-url", f"sqlite:///{target}")
+
+    assert code == 2
+    assert output.strip().count("\n") == 0
+    assert output.startswith(f"No database at {target}")
+    assert not target.exists()
+    assert not target.parent.exists()
+
+
+@pytest.mark.parametrize("command", ["check", "diagram", "simulate", "impact", "publish", "diff"])
+def test_every_rules_command_takes_the_rules_option(command: str) -> None:
+    code, output = invoke(command, "--help")
+
+    assert code == 0
+    assert "--rules" in output

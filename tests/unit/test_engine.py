@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.engine import RulesEngine
+from app.domain.guards import Facts
 from app.domain.rules import load_rulebook
 from app.domain.timeline import ComponentTimeline
 
@@ -61,7 +62,7 @@ def test_cell(
 ) -> None:
     snapshot = before.copy()
 
-    verdict, timeline = ENGINE.apply(component, before, trigger, day)
+    verdict, timeline = ENGINE.apply(component, before, trigger, Facts(day, day, day))
 
     assert (verdict.accepted, verdict.code, verdict.message) == (code == "accepted", code, MESSAGES[code])
     assert timeline == after
@@ -76,10 +77,15 @@ def test_initial_timeline_is_not_started() -> None:
 def test_rejections_change_nothing_and_end_never_precedes_start(moves: list[tuple[str, int]]) -> None:
     timeline = ENGINE.initial("energy_supply")
     for trigger, offset in moves:
-        verdict, after = ENGINE.apply("energy_supply", timeline, trigger, MAR_1 + timedelta(days=offset))
+        verdict, after = ENGINE.apply("energy_supply", timeline, trigger, on(MAR_1 + timedelta(days=offset)))
         if not verdict.accepted:
             assert after == timeline
         if after.start is not None and after.end is not None:
             assert after.start <= after.end
         assert (after.state == "not_started") == (after.start is None)
         timeline = after
+
+
+def on(day: date) -> Facts:
+    """An event dated ``day``, created and received that day (no guard here looks at those)."""
+    return Facts(day, day, day)

@@ -9,21 +9,20 @@ under test, and compares with what the tables say. Editing a YAML table changes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.domain.engine import RulesEngine
 from app.domain.fold import EventFacts, fold_contract
 from app.domain.paths import Case, Target
 from app.domain.rules import Rulebook
 
-CREATED = datetime(2024, 1, 1, 8, 0)
-
 
 def test_generated_case(
     rules_label: str, case: Case, rulebooks: Callable[[str], Rulebook], record_table_hit: Callable[[str, Target], None]
 ) -> None:
     moves = [*case.path, case.event]
-    events = [EventFacts(event_type, day, CREATED + timedelta(seconds=n)) for n, (event_type, day) in enumerate(moves)]
+    moments = [case.at + timedelta(seconds=n) for n in range(len(moves))]
+    events = [EventFacts(t, day, at, received_at=at) for (t, day), at in zip(moves, moments, strict=True)]
 
     fold = fold_contract(RulesEngine(rulebooks(rules_label)), [case.component], events)
 
@@ -34,4 +33,5 @@ def test_generated_case(
     assert (verdict.accepted, verdict.code, verdict.message) == (expected.accepted, expected.code, expected.message)
     timeline = fold.timelines[case.component]
     assert (timeline.state, timeline.start, timeline.end) == (expected.state, expected.start, expected.end)
+    assert timeline.others == expected.others
     record_table_hit(rules_label, case.target)

@@ -4,17 +4,19 @@ or not, must leave exactly the verdicts and timelines of folding everything from
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.engine import RulesEngine
+from app.domain.fold import chooser
 from app.domain.replay import Move, Recorded, replay_component
 from app.domain.rules import load_rulebook
 from tests.conftest import RULES
 
 ENGINE = RulesEngine(load_rulebook(RULES))
+ENGINE_AT = chooser(ENGINE)
 COMPONENT = "energy_supply"
 DAY0 = date(2024, 1, 1)
 
@@ -23,15 +25,23 @@ moves_strategy = st.lists(
 )
 
 
+TYPES = {"start": "supply_energy_start", "end": "supply_energy_end"}
+AT = datetime(2024, 1, 1)
+
+
+def mv(key: str, trigger: str, day: date) -> Move:
+    return Move(key, TYPES[trigger], day, AT, AT)
+
+
 def _moves(raw: list[tuple[str, int]], offset: int) -> list[Move]:
-    return [Move(f"{offset + 2 * i:05d}", trigger, DAY0 + timedelta(days=day)) for i, (trigger, day) in enumerate(raw)]
+    return [mv(f"{offset + 2 * i:05d}", trigger, DAY0 + timedelta(days=day)) for i, (trigger, day) in enumerate(raw)]
 
 
 def _fold(moves: list[Move]) -> list[Recorded[int]]:
     timeline, out = ENGINE.initial(COMPONENT), []
-    for position, move in enumerate(moves):
-        verdict, timeline = ENGINE.apply(COMPONENT, timeline, move.trigger, move.day)
-        out.append(Recorded(move, verdict, timeline, position))
+    for position, m in enumerate(moves):
+        verdict, timeline = ENGINE.judge(COMPONENT, timeline, m.type, m.facts())
+        out.append(Recorded(m, verdict, timeline, ENGINE.version, position))
     return out
 
 
@@ -40,14 +50,17 @@ def test_replay_equals_folding_everything_again(
     stored_raw: list[tuple[str, int]], new_raw: list[tuple[str, int]], shift: int
 ) -> None:
     stored = _fold(_moves(stored_raw, 0))  # even keys
-    new = [Move(f"{int(m.key) + 1 + 2 * shift:05d}", m.trigger, m.day) for m in _moves(new_raw, 0)]  # odd keys
+    new = [
+        mv(f"{int(m.key) + 1 + 2 * shift:05d}", "start" if m.type.endswith("start") else "end", m.day)
+        for m in _moves(new_raw, 0)
+    ]  # odd keys
     first = new[0].key if new else "99999"
     before = ENGINE.initial(COMPONENT)
     for record in stored:
         if record.move.key < first:
             before = record.after
     tail = [r for r in stored if r.move.key > first]
-    result = replay_component(ENGINE, COMPONENT, before, new, iter(tail))
+    result = replay_component(ENGINE_AT, COMPONENT, before, new, iter(tail))
 
     expected = {r.move.key: r for r in _fold(sorted([r.move for r in stored] + new, key=lambda m: m.key))}
     for move, outcome in zip(new, result.new, strict=True):
@@ -66,9 +79,9 @@ def test_replay_equals_folding_everything_again(
 def test_a_late_event_that_changes_nothing_stops_after_one_stored_event() -> None:
     """A late end overwritten by the next stored end leaves the timeline as stored: nothing further is read."""
     stored = _fold(
-        [Move("00000", "start", DAY0)] + [Move(f"{k:05d}", "end", DAY0 + timedelta(days=k)) for k in range(2, 2000, 2)]
+        [mv("00000", "start", DAY0)] + [mv(f"{k:05d}", "end", DAY0 + timedelta(days=k)) for k in range(2, 2000, 2)]
     )
-    late = [Move("00001", "end", DAY0 + timedelta(days=3))]
+    late = [mv("00001", "end", DAY0 + timedelta(days=3))]
     consumed = 0
 
     def tail() -> Iterator[Recorded[int]]:
@@ -77,7 +90,7 @@ def test_a_late_event_that_changes_nothing_stops_after_one_stored_event() -> Non
             consumed += 1
             yield record
 
-    result = replay_component(ENGINE, COMPONENT, stored[0].after, late, tail())
+    result = replay_component(ENGINE_AT, COMPONENT, stored[0].after, late, tail())
     assert result.new[0].verdict.accepted
     assert (result.final, result.rejudged, result.rewritten) == (None, 1, [])
     assert consumed == 2

@@ -54,7 +54,7 @@ async def _revoke(runtime: Runtime, target: RevokeTarget, dry_run: bool) -> Any:
         writer=runtime.writer,
         reader=runtime.reader,
         reads=runtime.engines.reader,
-        engine=runtime.engine,
+        engine=runtime.rules.catalog.engine_at,
         target=target,
         dry_run=dry_run,
     )

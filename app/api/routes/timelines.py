@@ -54,7 +54,8 @@ async def get_timeline(contract_number: ContractNumber, request: Request, as_kno
         {
             "contract_number": view.contract_number,
             "components": {
-                name: {"start": t.start, "end": t.end, "state": t.state} for name, t in view.components.items()
+                name: {"start": t.start, "end": t.end, "state": t.state, **dict(t.others)}
+                for name, t in view.components.items()
             },
         }
     )
@@ -84,7 +85,7 @@ async def get_history(
 
 
 def _engine_at(runtime: Runtime) -> known.EngineAt:
-    return lambda _at: runtime.engine
+    return runtime.rules.catalog.engine_at
 
 
 def _history_body(
@@ -112,6 +113,8 @@ def _history_body(
                 "code": e.code,
                 "message": e.message,
                 "rules_version": e.rules_version,
+                "state_after": e.state_after,
+                "dates_after": e.dates_after,
                 "revoked": e.revoked,
                 "revoked_at": e.revoked_at,
                 "revocation_reason": e.revocation_reason,

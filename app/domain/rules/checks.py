@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
 
+from app.domain.guards import REFERENCES, read_guard
 from app.domain.rules.findings import Finding
+from app.domain.rules.renames import check_renames
+from app.domain.rules.schema_errors import words
 from app.domain.rules.tables import Entry, Tables
+from app.domain.timeline import DEFAULT_DATES
 
 
-def check_tables(tables: Tables, implemented_guards: Collection[str]) -> list[Finding]:
+def check_tables(tables: Tables) -> list[Finding]:
     findings: list[Finding] = []
     sections = tables.sections
     if not sections["components"]:
@@ -31,7 +35,8 @@ def check_tables(tables: Tables, implemented_guards: Collection[str]) -> list[Fi
     for entry in sections["lifecycles"].values():
         findings.extend(_check_lifecycle(entry, tables))
     findings.extend(_check_components(tables))
-    findings.extend(_check_guards(tables, implemented_guards))
+    findings.extend(_check_guards(tables))
+    findings.extend(check_renames(tables))
     findings.extend(_check_unused(tables))
     return findings
 
@@ -54,7 +59,7 @@ def _check_lifecycle(entry: Entry, tables: Tables) -> Iterator[Finding]:
             file,
             lc.line_of("initial"),
             "error",
-            f"Lifecycle '{name}': initial state '{lc['initial']}' is not one of its states {states}.",
+            f"Lifecycle '{name}': initial state '{lc['initial']}' is not one of its states {words(states)}.",
             "Add it to 'states' or correct the spelling.",
         )
     cells: dict[tuple[str, str], list[tuple[str, int, dict[str, Any]]]] = {}
@@ -69,7 +74,7 @@ def _check_lifecycle(entry: Entry, tables: Tables) -> Iterator[Finding]:
                         line,
                         "error",
                         f"Lifecycle '{name}': unknown state '{row[key]}' in {key}.",
-                        f"Use one of {states}, or add the state to 'states'.",
+                        f"Use {words(states)}, or add the state to 'states'.",
                     )
             if row["trigger"] not in triggers:
                 ok = False
@@ -78,17 +83,9 @@ def _check_lifecycle(entry: Entry, tables: Tables) -> Iterator[Finding]:
                     line,
                     "error",
                     f"Lifecycle '{name}': unknown trigger '{row['trigger']}'.",
-                    f"Use one of {triggers}, or add the trigger to 'triggers'.",
+                    f"Use {words(triggers)}, or add the trigger to 'triggers'.",
                 )
-            for guard in row.get("guards", []):
-                if guard not in tables.sections["guards"]:
-                    yield Finding(
-                        file,
-                        line,
-                        "error",
-                        f"Lifecycle '{name}': unknown guard '{guard}'.",
-                        f"Use one of {sorted(tables.sections['guards'])}, or declare it under 'guards'.",
-                    )
+            yield from _check_row_dates(entry, row, line, tables)
             if kind == "rejections" and row["code"] not in tables.sections["messages"]:
                 yield Finding(
                     file,
@@ -187,7 +184,7 @@ def _check_components(tables: Tables) -> Iterator[Finding]:
                 component.line_of("lifecycle"),
                 "error",
                 f"Component '{entry.name}': lifecycle '{component['lifecycle']}' is not defined.",
-                f"Use one of {sorted(lifecycles)}, or define it under 'lifecycles'.",
+                f"Use {words(sorted(lifecycles))}, or define it under 'lifecycles'.",
             )
         events = component["events"]
         for event_type, trigger in events.items():
@@ -207,20 +204,50 @@ def _check_components(tables: Tables) -> Iterator[Finding]:
                     line,
                     "error",
                     f"Event type '{event_type}' fires '{trigger}', which lifecycle '{lifecycle.name}' does not have.",
-                    f"Use one of {list(lifecycle.value['triggers'])}.",
+                    f"Use {words(lifecycle.value['triggers'])}.",
                 )
 
 
-def _check_guards(tables: Tables, implemented: Collection[str]) -> Iterator[Finding]:
-    for entry in tables.sections["guards"].values():
-        if entry.name not in implemented:
+def _check_row_dates(entry: Entry, row: dict[str, Any], line: int, tables: Tables) -> Iterator[Finding]:
+    """A row's guards exist and compare with dates its lifecycle has; its ``set`` is such a date."""
+    name, file = entry.name, entry.file
+    dates = list(entry.value.get("dates", DEFAULT_DATES))
+    if "set" in row and row["set"] not in dates:
+        yield Finding(
+            file,
+            line,
+            "error",
+            f"Lifecycle '{name}': 'set: {row['set']}' names a date the lifecycle does not declare.",
+            f"Use {words(dates)}, or add it to the lifecycle's 'dates'.",
+        )
+    for guard in row.get("guards", []):
+        declared = tables.sections["guards"].get(guard)
+        if declared is None:
             yield Finding(
-                entry.file,
-                entry.line,
+                file,
+                line,
                 "error",
-                f"Guard '{entry.name}' is not implemented in code.",
-                f"Use one of the implemented guards: {sorted(implemented)}.",
+                f"Lifecycle '{name}': unknown guard '{guard}'.",
+                f"Use {words(sorted(tables.sections['guards']))}, or declare it under 'guards'.",
             )
+            continue
+        window, _ = read_guard(guard, declared.value, declared.line)
+        if window is not None and window.of not in REFERENCES and window.of not in dates:
+            yield Finding(
+                file,
+                line,
+                "error",
+                f"Lifecycle '{name}': guard '{guard}' compares with the date '{window.of}', "
+                "which this lifecycle does not declare.",
+                f"Add '{window.of}' to the lifecycle's 'dates', or use a guard of {words([*REFERENCES, *dates])}.",
+            )
+
+
+def _check_guards(tables: Tables) -> Iterator[Finding]:
+    for entry in tables.sections["guards"].values():
+        _, problems = read_guard(entry.name, entry.value, entry.line)
+        for line, message, fix in problems:
+            yield Finding(entry.file, line or entry.line, "error", message, fix)
         if entry.value["code"] not in tables.sections["messages"]:
             yield Finding(
                 entry.file,

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.guards import DateWindow
+from app.domain.timeline import DEFAULT_DATES
+
 
 @dataclass(frozen=True, slots=True)
 class TransitionRule:
@@ -32,6 +35,8 @@ class Lifecycle:
     transitions: tuple[TransitionRule, ...]
     rejections: tuple[Rejection, ...]
     description: str = ""
+    dates: tuple[str, ...] = DEFAULT_DATES
+    """The component's date fields: what ``set:`` may write and guards may compare with."""
 
     def rejection_for(self, source: str, trigger: str) -> Rejection | None:
         for rejection in self.rejections:
@@ -62,6 +67,20 @@ class EventType:
 class GuardRule:
     name: str
     code: str
+    window: DateWindow
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """The guard's parameters as written in the tables (kind, of, offset, calendar)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Renames:
+    """How names stored under earlier versions map onto this version (``renamed:``/``removed:``)."""
+
+    states: Mapping[str, str] = field(default_factory=dict)
+    event_types: Mapping[str, str] = field(default_factory=dict)
+    components: Mapping[str, str] = field(default_factory=dict)
+    removed_event_types: frozenset[str] = frozenset()
+    removed_components: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,9 @@ class Rulebook:
     messages: Mapping[str, str]
     version: str
     """Content hash of the tables; formatting and comments do not change it."""
+    renames: Renames = field(default_factory=Renames)
+    content: Mapping[str, Any] = field(default_factory=dict)
+    """The merged tables as plain data (what a version stores, and what ``version`` hashes)."""
     event_types: Mapping[str, EventType] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +121,7 @@ class Rulebook:
                 lc.name: {
                     "description": lc.description,
                     "initial": lc.initial,
+                    "dates": list(lc.dates),
                     "states": list(lc.states),
                     "triggers": list(lc.triggers),
                     "transitions": [
@@ -115,9 +138,18 @@ class Rulebook:
                 }
                 for lc in self.lifecycles.values()
             },
-            "guards": {g.name: {"code": g.code} for g in self.guards.values()},
+            "guards": {g.name: {"code": g.code, **g.params} for g in self.guards.values()},
             "messages": dict(self.messages),
             "event_types": {
                 e.name: {"component": e.component, "trigger": e.trigger} for e in self.event_types.values()
+            },
+            "renamed": {
+                "states": dict(self.renames.states),
+                "event_types": dict(self.renames.event_types),
+                "components": dict(self.renames.components),
+            },
+            "removed": {
+                "event_types": sorted(self.renames.removed_event_types),
+                "components": sorted(self.renames.removed_components),
             },
         }

@@ -13,9 +13,13 @@ import jsonschema
 import yaml
 
 from app.domain.rules.findings import Finding
-from app.domain.rules.yaml_lines import LineMap, line_at, load_with_lines
+from app.domain.rules.schema_errors import sentence
+from app.domain.rules.yaml_lines import LineList, LineMap, line_at, load_with_lines
 
-SECTIONS = ("lifecycles", "components", "guards", "messages")
+SECTIONS = ("lifecycles", "components", "guards", "messages", "renamed", "removed")
+OPTIONAL_SECTIONS = ("renamed", "removed")
+"""Sections left out of the content (and so of the version hash) when empty: tables written
+before they existed keep their version."""
 
 
 @cache
@@ -44,16 +48,44 @@ class Tables:
     files: list[str] = field(default_factory=list)
 
     def plain(self) -> dict[str, Any]:
-        """The merged content as plain JSON data, independent of files, order and comments."""
-        return {s: {n: _plain(e.value) for n, e in sorted(self.sections[s].items())} for s in SECTIONS}
+        """The merged content as plain JSON data, in table order; its hash (keys sorted) is
+        independent of files, order and comments."""
+        return {
+            s: {n: plain_value(e.value) for n, e in self.sections[s].items()}
+            for s in SECTIONS
+            if self.sections[s] or s not in OPTIONAL_SECTIONS
+        }
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     return value
+
+
+def _lined(value: Any) -> Any:
+    """Plain data as the loader's line-aware containers (every line 0), for the checks."""
+    if isinstance(value, dict):
+        mapping = LineMap()
+        for key, item in value.items():
+            mapping[key] = _lined(item)
+        return mapping
+    if isinstance(value, list):
+        items = LineList()
+        items.extend(_lined(item) for item in value)
+        return items
+    return value
+
+
+def tables_from_content(content: dict[str, Any], origin: str) -> Tables:
+    """Tables from their stored content (``Tables.plain()`` of a published version)."""
+    tables = Tables(files=[origin])
+    for section in SECTIONS:
+        for name, value in content.get(section, {}).items():
+            tables.sections[section][name] = Entry(name, _lined(value), origin, 0)
+    return tables
 
 
 def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
@@ -126,34 +158,15 @@ def read_tables(directory: Path) -> tuple[Tables, list[Finding]]:
 
 def _schema_finding(file: str, document: Any, error: jsonschema.ValidationError) -> Finding:
     path = list(error.absolute_path)
-    where = "/".join(map(str, path)) or "the top level"
-    line = line_at(document, path)
+    line, extra = line_at(document, path), None
     if error.validator == "additionalProperties":
-        allowed = _allowed_keys(error)
-        fix = f"Remove or correct the key; allowed here: {', '.join(allowed)}." if allowed else "Remove the key."
-        return Finding(
-            file, _line_of_extra_key(document, path, error), "error", f"Unknown key at {where}: {error.message}.", fix
-        )
-    if error.validator == "required":
-        return Finding(file, line, "error", f"Missing key at {where}: {error.message}.", "Add the key.")
-    if error.validator == "pattern":
+        line, extra = _extra_key(document, path, error)
+    elif error.validator == "pattern":
         node = _node_at(document, path)
         if isinstance(node, LineMap) and str(error.instance) in node:  # a bad key (propertyNames): its line
             line = node.line_of(str(error.instance))
-        return Finding(
-            file,
-            line,
-            "error",
-            f"Bad name at {where}: {error.instance!r}.",
-            "Use lower-case letters, digits and underscores, starting with a letter.",
-        )
-    return Finding(
-        file,
-        line,
-        "error",
-        f"Invalid value at {where}: {error.message}.",
-        "See GET /rules/schema for the expected shape.",
-    )
+    message, fix = sentence(error, extra)
+    return Finding(file, line, "error", message, fix)
 
 
 def _allowed_keys(error: jsonschema.ValidationError) -> list[str]:
@@ -168,11 +181,11 @@ def _node_at(document: Any, path: list[Any]) -> Any:
     return node
 
 
-def _line_of_extra_key(document: Any, path: list[Any], error: jsonschema.ValidationError) -> int:
+def _extra_key(document: Any, path: list[Any], error: jsonschema.ValidationError) -> tuple[int, str]:
     node = _node_at(document, path)
     allowed = set(_allowed_keys(error))
     if isinstance(node, LineMap):
         for key in node:
             if key not in allowed:
-                return node.line_of(key)
-    return line_at(document, path)
+                return node.line_of(key), str(key)
+    return line_at(document, path), "?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -32,7 +33,20 @@ class LineList(list[Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """A safe loader with YAML 1.2 booleans: only ``true`` and ``false`` are booleans.
+
+    PyYAML follows YAML 1.1, where ``off``, ``no``, ``yes`` and ``on`` are booleans too, so a
+    state named ``off`` became ``False`` and failed the schema with a message about types that
+    a product owner could not connect to the word they wrote. YAML 1.2 (the core schema, which
+    editors and the JSON Schema tooling follow) reads those words as plain strings."""
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMap:

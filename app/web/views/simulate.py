@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from app.cli.events_file import EventsFileError, events_from_json
@@ -12,7 +13,7 @@ from app.domain.rules import Rulebook
 def simulate(rulebook: Rulebook, events_text: str, contracts_text: str) -> dict[str, Any]:
     """Verdicts in input order and final timelines; ``error`` says what is wrong with the input."""
     try:
-        events = events_from_json(events_text, "pasted events")
+        events = events_from_json(events_text, "pasted events", datetime.now(UTC).replace(tzinfo=None))
         holdings = parse_holdings([line for line in contracts_text.splitlines() if line.strip()], rulebook)
     except (EventsFileError, ValueError) as exc:
         return {"error": str(exc), "verdicts": [], "timelines": {}}
