@@ -162,6 +162,7 @@ def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: EngineAt
             "state": after.state,
             "start_date": after.start,
             "end_date": after.end,
+            "dates": queries.dates_json(after),
             "last_key": row.last_key,
         }
     received_at = target.received_at or group_time(conn)
