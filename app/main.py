@@ -16,12 +16,15 @@ from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.responses import document_envelopes
 from app.api.routes import contracts, events, health, rules, timelines
 from app.api.security import ApiKeyMiddleware, KeyRing, document_security
+from app.background import Background
+from app.feed import routes as feed
 from app.logging_setup import configure_logging
 from app.observability.access import RequestLogMiddleware
 from app.observability.access_log import AccessLog
 from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime, settle_garbage_collector
 from app.settings import Settings
+from app.webhooks import routes as webhooks
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,10 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
         app.state.runtime = runtime
-        settle_garbage_collector()
+        background = Background()
         try:
+            await background.start(runtime)
+            settle_garbage_collector()
             yield
         finally:
+            await background.stop()
             runtime.close()
             access_log.flush()
 
@@ -53,9 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     install_error_handlers(app)
-    # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
-    # /contract/{number} is never read as /{number}/events.
-    for module in (events, contracts, timelines, rules, health):
+    # Hot routes first: matching tries routes in order. Contracts, the feed and webhooks stay
+    # before timelines, so that /contract/{number} or /webhooks/{id} is never read as /{number}/events.
+    for module in (events, contracts, feed, webhooks, timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # The last added runs first: log and time everything, then check the key, then the body size.

@@ -7,11 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from app.db.engines import Engines, create_engines, create_schema
+from app.db.feed import ensure_positions
 from app.db.migrations import require_schema_at_head
 from app.db.reader import Reader
 from app.db.writer import Writer
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
+from app.feed.notifier import Notifier
+from app.feed.outbox import FeedHooks
 from app.services.events import EventRecorder
 from app.settings import Settings
 
@@ -26,6 +29,7 @@ class Runtime:
     writer: Writer
     reader: Reader
     recorder: EventRecorder
+    notifier: Notifier
 
     def close(self) -> None:
         self.writer.stop()
@@ -53,7 +57,9 @@ def open_runtime(settings: Settings) -> Runtime:
     except Exception:
         engines.dispose()
         raise
-    writer = Writer(engines.writer, group_max=settings.group_commit_max)
+    notifier = Notifier()
+    hooks = FeedHooks(notifier.announce, enabled=settings.feed_outbox)
+    writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks)
     writer.start()
     logger.info(
         "rules %s loaded from %s: %d components, %d event types",
@@ -64,7 +70,7 @@ def open_runtime(settings: Settings) -> Runtime:
     )
     engine = RulesEngine(rulebook)
     recorder = EventRecorder(engine, writer, engines.reader, max_future_skew=settings.max_future_skew)
-    return Runtime(settings, engine, engines, writer, Reader(engines.reader), recorder)
+    return Runtime(settings, engine, engines, writer, Reader(engines.reader), recorder, notifier)
 
 
 def _prepare_schema(engines: Engines) -> None:
@@ -73,3 +79,5 @@ def _prepare_schema(engines: Engines) -> None:
         create_schema(engines.writer)
     else:
         require_schema_at_head(engines.writer)
+    with engines.writer.begin() as conn:
+        ensure_positions(conn)

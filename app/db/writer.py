@@ -20,6 +20,10 @@ Faults:
   ``storage_unavailable``, and ``problem()`` says so until a write succeeds again;
 - a full queue answers 503 ``overloaded`` at once, and a writer thread that died fails every
   pending and later write with 503 ``writer_stopped`` instead of leaving them waiting.
+
+Hooks (``TransactionHooks``) see each group's transaction: at its start, just before its commit
+(the change feed numbers what the group recorded there, so the records commit with the rows),
+and after a successful commit (the feed wakes its readers).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -47,6 +51,23 @@ T = TypeVar("T")
 Outcome = tuple[Any, BaseException | None]
 
 
+class TransactionHooks(Protocol):
+    def begin(self, conn: Connection) -> None: ...
+    def before_commit(self, conn: Connection) -> None: ...
+    def after_commit(self) -> None: ...
+
+
+class _NoHooks:
+    def begin(self, conn: Connection) -> None:
+        pass
+
+    def before_commit(self, conn: Connection) -> None:
+        pass
+
+    def after_commit(self) -> None:
+        pass
+
+
 @dataclass(slots=True)
 class _Write:
     work: Callable[[Connection], Any]
@@ -57,9 +78,16 @@ class _Write:
 
 class Writer:
     def __init__(
-        self, engine: Engine, *, group_max: int = 512, queue_max: int = 10_000, probe: StorageProbe | None = None
+        self,
+        engine: Engine,
+        *,
+        group_max: int = 512,
+        queue_max: int = 10_000,
+        probe: StorageProbe | None = None,
+        hooks: TransactionHooks | None = None,
     ) -> None:
         self._engine, self._group_max = engine, group_max
+        self._hooks: TransactionHooks = hooks or _NoHooks()
         self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=queue_max)
         self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
         self._probe = probe or StorageProbe(engine)
@@ -187,6 +215,7 @@ class Writer:
         try:
             conn = self._connection()
             with conn.begin():
+                self._hooks.begin(conn)
                 if self._lock_rows:
                     queries.lock_contracts(conn, {number for write in group for number in write.locks})
                 for write in group:
@@ -197,6 +226,7 @@ class Writer:
                 problem = self._probe.problem()
                 if problem is not None:
                     raise _StorageDown(problem)
+                self._hooks.before_commit(conn)
                 committing = True
         except DBAPIError as exc:
             if exc.connection_invalidated and not committing:
@@ -207,6 +237,7 @@ class Writer:
                 raise _StorageDown(str(exc.orig)) from exc
             raise
         self.commits += 1
+        self._hooks.after_commit()
         return outcomes
 
     def _discard_connection(self) -> None:

@@ -1,4 +1,7 @@
-"""Contracts: create, read and delete. Components come from the rule tables."""
+"""Contracts: create, read and delete. Components come from the rule tables.
+
+Creating and deleting record a contract-level change for the feed (app/feed/outbox.py): the
+contract's components with their timelines after creation, and before deletion."""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from app.db import queries
 from app.domain.engine import RulesEngine
 from app.domain.errors import Conflict, Invalid, NotFound
+from app.domain.timeline import ComponentTimeline
+from app.feed import outbox
+from app.feed.changes import CONTRACT_CREATED, CONTRACT_DELETED, Cause, ContractChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +61,13 @@ def create_contract(
         raise Invalid(f"{problem}. Supported components: {', '.join(supported)}.", "invalid_components")
     if queries.contract_by_number(conn, number) is not None:
         raise Conflict(f"Contract {number} already exists.", "contract_exists")
+    initial = {c: engine.initial(c) for c in components}
     try:
         with conn.begin_nested():
-            queries.insert_contract(
-                conn, number, created_at, components, {c: engine.initial(c).state for c in components}
-            )
+            queries.insert_contract(conn, number, created_at, components, {c: t.state for c, t in initial.items()})
     except IntegrityError as exc:  # created by another worker since the check above
         raise Conflict(f"Contract {number} already exists.", "contract_exists") from exc
+    outbox.record(conn, [ContractChange(number, CONTRACT_CREATED, Cause("contract", number), after=initial)])
     return ContractView(number, created_at, list(components))
 
 
@@ -76,4 +82,9 @@ def delete_contract(conn: Connection, *, number: str) -> None:
     ids = queries.lock_contracts(conn, [number])
     if number not in ids:
         raise not_found(number)
+    before = {
+        r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+        for r in queries.timeline_rows(conn, ids[number])
+    }
     queries.delete_contract(conn, ids[number])
+    outbox.record(conn, [ContractChange(number, CONTRACT_DELETED, Cause("contract", number), before=before)])
