@@ -65,16 +65,25 @@ def rewind(conn: Connection, webhook_id: str, position: int, now: datetime) -> b
     return bool(conn.execute(stmt).rowcount)
 
 
+def _due(now: datetime, head: int) -> Any:
+    return (
+        webhooks.c.position < head,
+        or_(webhooks.c.lease_until.is_(None), webhooks.c.lease_until < now),
+        or_(webhooks.c.next_attempt_at.is_(None), webhooks.c.next_attempt_at <= now),
+    )
+
+
+def any_due(conn: Connection, *, now: datetime, head: int) -> bool:
+    """Whether a claim would find work: a read, so idle dispatchers never take a write lock."""
+    return conn.execute(select(webhooks.c.id).where(*_due(now, head)).limit(1)).first() is not None
+
+
 def claim(conn: Connection, *, owner: str, now: datetime, until: datetime, head: int, limit: int) -> list[WebhookRow]:
     """Lease up to ``limit`` subscriptions that have records to deliver and are due, least
     recently served first."""
     due = (
         select(webhooks.c.id)
-        .where(
-            webhooks.c.position < head,
-            or_(webhooks.c.lease_until.is_(None), webhooks.c.lease_until < now),
-            or_(webhooks.c.next_attempt_at.is_(None), webhooks.c.next_attempt_at <= now),
-        )
+        .where(*_due(now, head))
         .order_by(webhooks.c.lease_until, webhooks.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -36,7 +36,7 @@ from app.webhooks.schedule import after_failure
 from app.webhooks.targets import resolve
 
 logger = logging.getLogger(__name__)
-BATCH, CONCURRENT, IDLE = 100, 8, 1.0
+BATCH, CONCURRENT, IDLE, SETTLE = 100, 8, 1.0, 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,7 @@ class Dispatcher:
                 worked = False
             if not worked:
                 await self._notifier.wait_beyond(seen, IDLE)
+                await asyncio.sleep(SETTLE)  # let a burst of commits gather before the next look
 
     async def _round(self) -> bool:
         rounds = await asyncio.to_thread(self._claim)
@@ -98,6 +99,9 @@ class Dispatcher:
     def _claim(self) -> list[_Round]:
         now = _now()
         until = now + timedelta(seconds=self._settings.lease)
+        with self._reads.connect() as conn:
+            if not queries.any_due(conn, now=now, head=feed_queries.position(conn, feed_queries.HEAD)):
+                return []
         with self._engine.begin() as conn:
             head = feed_queries.position(conn, feed_queries.HEAD)
             rows = queries.claim(conn, owner=self.owner, now=now, until=until, head=head, limit=CONCURRENT)

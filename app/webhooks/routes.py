@@ -30,7 +30,7 @@ from app.webhooks.targets import resolve
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 NOT_FOUND = (404, "error", "webhook_not_found", "Webhook wh_0123456789abcdef not found.")
-WebhookId = Annotated[str, Path(max_length=40, pattern=r"^wh_[0-9a-f]+$")]
+WebhookId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 def _read(row: WebhookRow) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -31,8 +31,11 @@ def free_port() -> int:
 
 
 class UvicornServer:
-    def __init__(self, *, database_url: str, rules_dir: Path, workers: int, log_path: Path) -> None:
+    def __init__(
+        self, *, database_url: str, rules_dir: Path, workers: int, log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database_url, self.rules_dir, self.workers, self.log_path = database_url, rules_dir, workers, log_path
+        self.env = env or {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
@@ -46,6 +49,7 @@ class UvicornServer:
             "RULES_DIR": str(self.rules_dir),
             "LOG_LEVEL": "INFO",
             "API_KEYS": "",
+            **self.env,
         }
         command = [
             sys.executable,
@@ -125,8 +129,10 @@ class UvicornServer:
         return not _group_alive(self._process.pid)
 
 
-ServerFactory = Callable[[int], "UvicornServer"]
-"""Starts a server with the given number of workers on the test's database."""
+class ServerFactory(Protocol):
+    """Starts a server with the given number of workers on the test's database, with extra settings."""
+
+    def __call__(self, workers: int, **env: str) -> UvicornServer: ...
 
 
 def _healthy(client: httpx.Client) -> bool:
