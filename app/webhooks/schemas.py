@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field
 
 from app.api.schemas import Name, Strict, Text, UtcDateTime
 
@@ -56,5 +56,14 @@ class DeliveryList(BaseModel):
     deliveries: list[DeliveryRead]
 
 
+def _not_text(value: object) -> object:
+    """A seq is a JSON number: ``"12"`` or ``true`` is refused rather than read as one."""
+    if isinstance(value, str | bool):
+        raise ValueError("expected an integer")
+    return value
+
+
 class ReplayIn(Strict):
-    from_seq: Annotated[StrictInt, Field(ge=1, description="Deliver again from this seq on.")]
+    from_seq: Annotated[int, Field(ge=1), BeforeValidator(_not_text)] = Field(
+        description="Deliver again from this seq on."
+    )

@@ -4,10 +4,11 @@ Eight client threads send 800 requests of an adversarial mix (tests/e2e/mix.py) 
 two workers, three contracts at a time: single events and batches (some spanning contracts), dry
 runs, redeliveries, reused event ids with the same and with other content, late events, and
 events that must be rejected without being stored. Afterwards the test reads the committed order
-of each contract from the ``events`` table and checks every answer against the sequential model (tests/e2e/model.py) at the
-request's place in that order, or, for a request that stored nothing, at some place real time
-allows (tests/e2e/linearizability.py). Every stored verdict must also equal the final fold, and
-folding the change feed's ``after``s (issue 11) must give the final timelines.
+of each contract from the ``events`` table and checks every answer against the sequential model
+(tests/e2e/model.py) at the request's place in that order, or, for a request that stored
+nothing, at some place real time allows (tests/e2e/linearizability.py). Every stored verdict
+must also equal the final fold, and folding the change feed's ``after``s (issue 11) must give
+the final timelines.
 ``E2E_SEED`` replays a run's mix (the interleaving is the scheduler's).
 """
 
@@ -28,10 +29,10 @@ from app.db.engines import normalise_url
 from app.db.tables import contracts, events
 from app.domain.timeline import ACCEPTED, Verdict
 from tests.conftest import ALL_COMPONENTS
+from tests.e2e.feed import fold_mismatches, gaps, read_all
 from tests.e2e.linearizability import Exchange, verify
 from tests.e2e.mix import Clients, Mix
 from tests.e2e.model import Item, Model, Result, Row, component_of
-from tests.e2e.feed import fold_mismatches, gaps, read_all
 from tests.e2e.server import ServerFactory
 
 pytestmark = pytest.mark.e2e
