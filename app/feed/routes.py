@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import RuntimeDep
@@ -78,6 +78,7 @@ async def get_changes(
     },
 )
 async def stream_changes(
+    request: Request,
     runtime: RuntimeDep,
     *,
     after: After = 0,
@@ -89,7 +90,14 @@ async def stream_changes(
     the record. A reconnecting client sends ``Last-Event-ID`` and resumes after it."""
     position = last_event_id if last_event_id is not None else after
     first = await _read(runtime, position, 500, contract_number, component)  # 410 before the stream starts
+    if request.scope.get("head_request"):  # HEAD: the GET's headers, and a body that ends at once
+        return EventSourceResponse(_nothing(), ping=STREAM_IDLE)
     return EventSourceResponse(_events(runtime, first, contract_number, component), ping=STREAM_IDLE)
+
+
+async def _nothing() -> AsyncIterator[dict[str, Any]]:
+    for _ in ():
+        yield {}
 
 
 async def _events(

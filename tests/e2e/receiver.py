@@ -24,6 +24,7 @@ class Delivery:
     record: dict[str, Any]
     answered: int
     received: float
+    """``time.time()`` when the request arrived: compared with records' ``committed_at``."""
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Receiver:
                     status = 400
                 with receiver.lock:
                     receiver.deliveries.append(
-                        Delivery(path, self.headers["webhook-id"], json.loads(body), status, time.monotonic())
+                        Delivery(path, self.headers["webhook-id"], json.loads(body), status, time.time())
                     )
                 self.send_response(status)
                 self.send_header("content-length", "0")

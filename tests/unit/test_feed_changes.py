@@ -12,6 +12,7 @@ from app.feed.changes import (
     CONTRACT_CREATED,
     CONTRACT_DELETED,
     Cause,
+    Change,
     ContractChange,
     Flip,
     component_change,
@@ -72,7 +73,8 @@ def test_the_fold_applies_afters_in_order_and_forgets_deleted_contracts() -> Non
     other = ContractChange("2", CONTRACT_CREATED, Cause("contract", "2"), after={"s": NOT_STARTED})
     deleted = ContractChange("2", CONTRACT_DELETED, Cause("contract", "2"), before={"s": NOT_STARTED})
     assert moved is not None
-    records = [to_record(c, i, NOW) for i, c in enumerate([created, moved, other, deleted], start=1)]
+    changes: list[Change] = [created, moved, other, deleted]
+    records = [to_record(c, i, NOW) for i, c in enumerate(changes, start=1)]
     assert fold(records) == {
         "1": {
             "b": {"start": "2024-03-03", "end": None, "state": "started"},
