@@ -33,7 +33,7 @@ from app.domain.errors import DomainError
 from app.feed.notifier import Notifier
 from app.webhooks import signing
 from app.webhooks.schedule import after_failure
-from app.webhooks.targets import resolve
+from app.webhooks.targets import Target, resolve
 
 logger = logging.getLogger(__name__)
 BATCH, CONCURRENT, IDLE, SETTLE = 100, 8, 1.0, 0.02
@@ -112,10 +112,17 @@ class Dispatcher:
         components = None if row.components is None else orjson.loads(row.components)
         head, records = await asyncio.to_thread(self._pending, row.position, components)
         budget = time.monotonic() + self._settings.lease / 2  # leave the lease's second half for storing
+        target: Target | None = None  # resolved and checked once per round, not per record
         for index, (seq, body) in enumerate(records):
             if time.monotonic() > budget:
                 return
-            code, error, latency = await self._post(row, seq, body)
+            started = time.perf_counter()
+            try:
+                target = target or await resolve(row.url, allow_private=self._settings.allow_private)
+                code, error = await self._post(row, target, seq, body)
+            except DomainError as exc:  # the host now resolves to a refused address, or not at all
+                code, error = None, exc.message
+            latency = round((time.perf_counter() - started) * 1000, 2)
             ok = code is not None and 200 <= code < 300
             round_.attempts.append(
                 {
@@ -143,12 +150,12 @@ class Dispatcher:
             head = feed_queries.position(conn, feed_queries.HEAD)
             return head, queries.pending_changes(conn, position, components, BATCH)
 
-    async def _post(self, row: queries.WebhookRow, seq: int, body: str) -> tuple[int | None, str | None, float]:
-        """(status code, error, latency in ms) of one attempt; never raises for the receiver's faults."""
-        started = time.perf_counter()
+    async def _post(
+        self, row: queries.WebhookRow, target: Target, seq: int, body: str
+    ) -> tuple[int | None, str | None]:
+        """(status code, error) of one attempt, sent to the checked address; never raises for the receiver's faults."""
         try:
             async with asyncio.timeout(self._settings.timeout):
-                target = await resolve(row.url, allow_private=self._settings.allow_private)
                 url = httpx.URL(row.url)
                 headers = signing.headers(row.secret, seq, body, datetime.now(UTC))
                 headers["host"] = url.netloc.decode()
@@ -164,11 +171,9 @@ class Dispatcher:
                 code, error = response.status_code, None
         except TimeoutError:
             code, error = None, f"no answer within {self._settings.timeout:g} s"
-        except DomainError as exc:
-            code, error = None, exc.message
         except httpx.HTTPError as exc:
             code, error = None, f"{type(exc).__name__}: {exc}"[:500]
-        return code, error, round((time.perf_counter() - started) * 1000, 2)
+        return code, error
 
     def _finish(self, rounds: list[_Round]) -> None:
         now = _now()
