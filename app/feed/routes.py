@@ -16,7 +16,7 @@ from app.api.responses import error_examples
 from app.api.schemas import Name
 from app.domain.errors import DomainError
 from app.feed.reading import FeedPage, read_page
-from app.feed.schemas import CHANGE_EXAMPLE, ChangesPage
+from app.feed.schemas import CHANGE_EXAMPLE, MAX_SEQ, ChangesPage
 from app.runtime import Runtime
 
 router = APIRouter(tags=["change feed"])
@@ -27,10 +27,13 @@ EXPIRED = (
     "Position 12 is no longer in the feed: records up to seq 480 were removed by retention (FEED_RETENTION). ...",
 )
 MAX_WAIT, STREAM_IDLE = 60.0, 15.0
-After = Annotated[int, Query(ge=0, description="Read records with a seq above this one; 0 reads from the start.")]
+After = Annotated[
+    int, Query(ge=0, le=MAX_SEQ, description="Read records with a seq above this one; 0 reads from the start.")
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Most records in the answer.")]
 Wait = Annotated[float, Query(ge=0, le=MAX_WAIT, description="With nothing new, wait up to this many seconds.")]
 ContractFilter = Annotated[Name | None, Query(description="Only this contract's records.")]
+LastEventId = Annotated[int | None, Header(ge=0, le=MAX_SEQ, description="Resume after this seq (set by browsers).")]
 ComponentFilter = Annotated[Name | None, Query(description="Only this component's records (no contract-level ones).")]
 
 
@@ -84,7 +87,9 @@ async def stream_changes(
     after: After = 0,
     contract_number: ContractFilter = None,
     component: ComponentFilter = None,
-    last_event_id: Annotated[int | None, Header(ge=0, description="Resume after this seq (set by browsers).")] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=MAX_SEQ, description="Resume after this seq (set by browsers).")
+    ] = None,
 ) -> EventSourceResponse:
     """The same records as Server-Sent Events: ``id`` is the seq, ``event`` is ``change``, ``data``
     the record. A reconnecting client sends ``Last-Event-ID`` and resumes after it."""

@@ -8,6 +8,10 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import ComponentTimelineRead, Envelope, UtcDateTime
 
+MAX_SEQ = 2**53 - 1
+"""The largest position accepted as input (422 above): an integer every JSON client holds exactly,
+far below what the 64-bit columns hold, so no position can overflow a query."""
+
 
 class CauseRead(BaseModel):
     kind: Literal["event", "late_event", "revocation", "reevaluation", "contract", "amendment"] = Field(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 from app.api.schemas import Name, Strict, Text, UtcDateTime
+from app.feed.schemas import MAX_SEQ
 
 Url = Annotated[Text, Field(min_length=1, max_length=2048, examples=["https://billing.example.com/hooks/contracts"])]
 
@@ -64,6 +65,6 @@ def _not_text(value: object) -> object:
 
 
 class ReplayIn(Strict):
-    from_seq: Annotated[int, Field(ge=1), BeforeValidator(_not_text)] = Field(
+    from_seq: Annotated[int, Field(ge=1, le=MAX_SEQ), BeforeValidator(_not_text)] = Field(
         description="Deliver again from this seq on."
     )
