@@ -18,6 +18,8 @@ from app.api.limits import BodyLimit, BodyLimitMiddleware, document_body_limits
 from app.api.responses import document_envelopes
 from app.api.routes import contracts, events, health, listing, revocations, rules, timelines
 from app.api.security import ApiKeyMiddleware, KeyRing, document_security
+from app.background import Background
+from app.feed import routes as feed
 from app.logging_setup import configure_logging
 from app.observability.access import RequestLogMiddleware
 from app.observability.access_log import AccessLog
@@ -25,6 +27,7 @@ from app.observability.metrics import metrics_endpoint
 from app.runtime import open_runtime, settle_garbage_collector
 from app.settings import Settings
 from app.web.app import MOUNT, create_console
+from app.webhooks import routes as webhooks
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,10 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
         app.state.runtime = runtime
-        settle_garbage_collector()
+        background = Background()
         try:
+            await background.start(runtime)
+            settle_garbage_collector()
             yield
         finally:
+            await background.stop()
             runtime.close()
             access_log.flush()
 
@@ -59,9 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_offline_docs(app)
     install_error_handlers(app)
-    # Hot routes first: matching tries routes in order. Contracts stay before timelines, so that
-    # /contract/{number} is never read as /{number}/events.
-    for module in (events, contracts, revocations, listing):
+    # Hot routes first: matching tries routes in order. Contracts, the feed and webhooks stay
+    # before timelines, so that /contract/{number} or /webhooks/{id} is never read as /{number}/events.
+    for module in (events, contracts, revocations, listing, feed, webhooks):
         app.include_router(module.router)
     # The console before the two-segment patterns (/{number}/events) that would read /ui/... as a contract.
     app.router.routes.append(Mount(MOUNT, app=create_console(app, keys), name="console"))

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 from app.db import queries
 from app.db.engines import Engines, create_engines, create_schema
+from app.db.feed import ensure_positions
 from app.db.migrations import require_schema_at_head
 from app.db.reader import Reader
 from app.db.writer import Writer
 from app.domain.catalog import Catalog
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
+from app.feed.notifier import Notifier
+from app.feed.outbox import FeedHooks
 from app.services.events import EventRecorder
 from app.services.rule_versions import now_utc, synchronise
 from app.services.rules_watcher import CatalogHolder, RulesWatcher
@@ -32,6 +35,7 @@ class Runtime:
     reader: Reader
     recorder: EventRecorder
     watcher: RulesWatcher
+    notifier: Notifier
 
     @property
     def catalog(self) -> Catalog:
@@ -73,7 +77,9 @@ def open_runtime(settings: Settings) -> Runtime:
     except Exception:
         engines.dispose()
         raise
-    writer = Writer(engines.writer, group_max=settings.group_commit_max)
+    notifier = Notifier()
+    hooks = FeedHooks(notifier.announce, enabled=settings.feed_outbox)
+    writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks)
     writer.start()
     logger.info(
         "rules %s loaded from %s: %d components, %d event types; %d version(s) in the database",
@@ -86,7 +92,7 @@ def open_runtime(settings: Settings) -> Runtime:
     recorder = EventRecorder(holder, writer, engines.reader, max_future_skew=settings.max_future_skew)
     watcher = RulesWatcher(engines.reader, holder, interval=settings.rules_poll_seconds)
     watcher.start()
-    return Runtime(settings, holder, engines, writer, Reader(engines.reader), recorder, watcher)
+    return Runtime(settings, holder, engines, writer, Reader(engines.reader), recorder, watcher, notifier)
 
 
 def _prepare_schema(engines: Engines) -> None:
@@ -95,3 +101,5 @@ def _prepare_schema(engines: Engines) -> None:
         create_schema(engines.writer)
     else:
         require_schema_at_head(engines.writer)
+    with engines.writer.begin() as conn:
+        ensure_positions(conn)

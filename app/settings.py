@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.webhooks.schedule import parse_schedule
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
@@ -30,13 +32,39 @@ class Settings(BaseSettings):
     )
     group_commit_max: int = Field(512, ge=1, description="Most queued writes committed in one transaction.")
     api_keys: str = Field("", description="Comma-separated 'key:scope' pairs, scope read or write.")
+    feed_retention: timedelta = Field(
+        timedelta(days=7), gt=timedelta(0), description="How long change-feed records and delivery attempts are kept."
+    )
+    feed_poll_interval: float = Field(
+        0.2, gt=0, description="Seconds between each worker's reads of the feed head, to learn other workers' commits."
+    )
+    feed_outbox: bool = Field(True, description="Write the change feed. false only to measure what the outbox costs.")
+    webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook attempt may take in all.")
+    webhook_retry_schedule: str = Field(
+        "5,30,120,600,1800,3600", description="Seconds before each retry of a failed delivery; the last repeats."
+    )
+    webhook_max_retry_age: timedelta = Field(
+        timedelta(hours=24),
+        gt=timedelta(0),
+        description="How long a change may fail before its subscription is failing.",
+    )
+    webhook_lease: float = Field(30.0, gt=0, description="Seconds a dispatcher holds a subscription per round.")
+    webhook_allow_private_networks: bool = Field(
+        False, description="Allow webhook URLs on loopback, private and link-local addresses."
+    )
     log_level: str = "INFO"
     access_log: bool = Field(True, description="Write one buffered JSON access line per request to stderr.")
 
-    @field_validator("max_future_skew", mode="before")
+    @field_validator("max_future_skew", "feed_retention", "webhook_max_retry_age", mode="before")
     @classmethod
     def _seconds_as_text(cls, value: object) -> object:
         """An environment variable is text; plain digits mean seconds, as an operator would expect."""
         if isinstance(value, str) and value.strip().isdigit():
             return timedelta(seconds=int(value.strip()))
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)
         return value

@@ -16,7 +16,7 @@ from app.domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-STATUS_OF_KIND = {"not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413, "unavailable": 503}
+STATUS_OF_KIND = {"not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413, "gone": 410, "unavailable": 503}
 
 
 def envelope(status_code: int, status: str, message: str, code: str) -> JSONResponse:

@@ -30,6 +30,8 @@ GRANT_KEY = "clr.console_grant"
 """ASGI scope key by which the console's in-process API calls carry the scope its session grants.
 Only code in this process can set a scope key; an HTTP client controls headers only."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_ONLY_PREFIX = "/webhooks"
+"""Webhook management needs a write key even to read: it names receivers and holds their state."""
 SCHEMES = {
     "BearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
     "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -112,12 +114,16 @@ class ApiKeyMiddleware:
         if granted is None:
             response = envelope(401, "error", "A valid API key is required.", "unauthorized")
             response.headers["WWW-Authenticate"] = "Bearer"
-        elif granted == READ and scope["method"] not in SAFE_METHODS:
+        elif granted == READ and (scope["method"] not in SAFE_METHODS or _write_only(scope["path"])):
             response = envelope(403, "error", "This API key may only read.", "forbidden")
         else:
             await self.app(scope, receive, send)
             return
         await response(scope, receive, send)
+
+
+def _write_only(path: str) -> bool:
+    return path == WRITE_ONLY_PREFIX or path.startswith(WRITE_ONLY_PREFIX + "/")
 
 
 def envelope_response(description: str) -> dict[str, Any]:
@@ -138,5 +144,5 @@ def document_security(schema: dict[str, Any]) -> None:
             operation["security"] = [{name: []} for name in SCHEMES]
             responses = operation.setdefault("responses", {})
             responses["401"] = envelope_response("No API key, or an unknown one.")
-            if method.upper() not in SAFE_METHODS:
+            if method.upper() not in SAFE_METHODS or _write_only(path):
                 responses["403"] = envelope_response("The API key may only read.")

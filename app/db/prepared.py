@@ -109,6 +109,7 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             binds.append((name, process))
-    columns = getattr(statement, "selected_columns", ())
+    # A SELECT's columns, or what an INSERT/UPDATE ... RETURNING returns.
+    columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or ()
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results)

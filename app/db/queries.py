@@ -253,6 +253,22 @@ _events_after = Prepared(
 )
 
 
+_event_row_id = Prepared(
+    select(events.c.id).where(
+        events.c.contract_id == bindparam("contract_id"),
+        events.c.component == bindparam("component"),
+        events.c.sort_key == bindparam("key"),
+    )
+)
+
+
+def event_row_id(conn: Connection, contract_id: int, component: str, key: str) -> int:
+    """The table key of a stored event, by its unique (contract, component, ordering key); the
+    change feed names a just-inserted event by it, since bulk inserts return no keys."""
+    [(row_id,)] = _event_row_id.rows(conn, {"contract_id": contract_id, "component": component, "key": key})
+    return int(row_id)
+
+
 def event_by_client_id(conn: Connection, contract_id: int, event_id: str) -> StoredEvent | None:
     rows = _event_by_client_id.rows(conn, {"contract_id": contract_id, "event_id": event_id})
     return StoredEvent(*rows[0]) if rows else None

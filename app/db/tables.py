@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -201,6 +202,76 @@ class ComponentAmendment(Base):
     committed_at: Mapped[datetime] = mapped_column(DateTime())
 
 
+class FeedPosition(Base):
+    """Named positions of the change feed: ``head`` (the last seq given out) and ``pruned``
+    (every seq at or below it has been removed by retention). One row each, so that retention
+    never waits on the row that every committing transaction locks."""
+
+    __tablename__ = "feed_positions"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(Id)
+
+
+class Change(Base):
+    """The change feed (transactional outbox): one row per change of stored state.
+
+    ``body`` is the record as clients receive it, JSON written once at commit; reads, streams
+    and webhooks send it as stored instead of shaping it again per reader."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_contract_seq", "contract_number", "seq"),
+        Index("ix_changes_committed_at", "committed_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    committed_at: Mapped[datetime] = mapped_column(DateTime())
+    contract_number: Mapped[str] = mapped_column(String(64))
+    component: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text())
+
+
+class Webhook(Base):
+    """A webhook subscription and its delivery position (the last seq delivered or skipped)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    components: Mapped[str | None] = mapped_column(Text())
+    """JSON list of component names; null for every component."""
+    description: Mapped[str | None] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Id)
+    attempt: Mapped[int] = mapped_column(Integer())
+    """Failed attempts at the change after ``position``; 0 when the last attempt succeeded."""
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime())
+
+
+class WebhookDelivery(Base):
+    """One delivery attempt: the delivery log, and the evidence of at-least-once."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_webhook_id", "webhook_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Id)
+    attempt: Mapped[int] = mapped_column(Integer())
+    attempted_at: Mapped[datetime] = mapped_column(DateTime())
+    outcome: Mapped[str] = mapped_column(String(16))
+    response_code: Mapped[int | None] = mapped_column(Integer())
+    latency_ms: Mapped[float] = mapped_column(Float())
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
 contracts = cast(Table, Contract.__table__)
 contract_components = cast(Table, ContractComponent.__table__)
 events = cast(Table, Event.__table__)
@@ -208,3 +279,7 @@ revocations = cast(Table, Revocation.__table__)
 component_amendments = cast(Table, ComponentAmendment.__table__)
 verdict_changes = cast(Table, VerdictChange.__table__)
 rule_versions = cast(Table, RuleVersion.__table__)
+feed_positions = cast(Table, FeedPosition.__table__)
+changes = cast(Table, Change.__table__)
+webhooks = cast(Table, Webhook.__table__)
+webhook_deliveries = cast(Table, WebhookDelivery.__table__)

@@ -26,6 +26,10 @@ gives it to the works). It is no later than the group's commit, and later than t
 any request answered before the group began, since answers leave only after their own group's
 commit. Stored as each entry's commit time, it lets ``as_known_at=T`` reproduce exactly what a
 client answered at or before T could read, and nothing committed after.
+
+Hooks (``TransactionHooks``) see each group's transaction: at its start, just before its commit
+(the change feed numbers what the group recorded there, so the records commit with the rows),
+and after a successful commit (the feed wakes its readers).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -62,6 +66,23 @@ def group_time(conn: Connection) -> datetime:
     return noted if isinstance(noted, datetime) else datetime.now(UTC).replace(tzinfo=None)
 
 
+class TransactionHooks(Protocol):
+    def begin(self, conn: Connection) -> None: ...
+    def before_commit(self, conn: Connection) -> None: ...
+    def after_commit(self) -> None: ...
+
+
+class _NoHooks:
+    def begin(self, conn: Connection) -> None:
+        pass
+
+    def before_commit(self, conn: Connection) -> None:
+        pass
+
+    def after_commit(self) -> None:
+        pass
+
+
 @dataclass(slots=True)
 class _Write:
     work: Callable[[Connection], Any]
@@ -72,9 +93,16 @@ class _Write:
 
 class Writer:
     def __init__(
-        self, engine: Engine, *, group_max: int = 512, queue_max: int = 10_000, probe: StorageProbe | None = None
+        self,
+        engine: Engine,
+        *,
+        group_max: int = 512,
+        queue_max: int = 10_000,
+        probe: StorageProbe | None = None,
+        hooks: TransactionHooks | None = None,
     ) -> None:
         self._engine, self._group_max = engine, group_max
+        self._hooks: TransactionHooks = hooks or _NoHooks()
         self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=queue_max)
         self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
         self._probe = probe or StorageProbe(engine)
@@ -203,6 +231,7 @@ class Writer:
             conn = self._connection()
             conn.info[_GROUP_TIME] = datetime.now(UTC).replace(tzinfo=None)
             with conn.begin():
+                self._hooks.begin(conn)
                 if self._lock_rows:
                     queries.lock_contracts(conn, {number for write in group for number in write.locks})
                 for write in group:
@@ -213,6 +242,7 @@ class Writer:
                 problem = self._probe.problem()
                 if problem is not None:
                     raise _StorageDown(problem)
+                self._hooks.before_commit(conn)
                 committing = True
         except DBAPIError as exc:
             if exc.connection_invalidated and not committing:
@@ -223,6 +253,7 @@ class Writer:
                 raise _StorageDown(str(exc.orig)) from exc
             raise
         self.commits += 1
+        self._hooks.after_commit()
         return outcomes
 
     def _discard_connection(self) -> None:

@@ -34,6 +34,10 @@ class TooLarge(DomainError):
     kind = "too_large"
 
 
+class Gone(DomainError):
+    kind = "gone"
+
+
 class Unavailable(DomainError):
     kind = "unavailable"
 

@@ -55,7 +55,8 @@ class RequestLogMiddleware:
         method = scope["method"]
         head = method == "HEAD"
         # A copy: the server keeps its own scope, and must still see HEAD to send no body.
-        inner = {**scope, "method": "GET"} if head else scope
+        # ``head_request`` lets an endless answer (the change stream) end after its headers.
+        inner = {**scope, "method": "GET", "head_request": True} if head else scope
         status = 0
         started = time.perf_counter()
 

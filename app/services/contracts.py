@@ -1,4 +1,7 @@
-"""Contracts: create, read and delete. Components come from the rule tables."""
+"""Contracts: create, read and delete. Components come from the rule tables.
+
+Creating and deleting record a contract-level change for the feed (app/feed/outbox.py): the
+contract's components with their timelines after creation, and before deletion."""
 
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ from app.db import amendments, queries
 from app.db.writer import group_time
 from app.domain.engine import RulesEngine
 from app.domain.errors import Conflict, Invalid, NotFound
+from app.domain.timeline import ComponentTimeline
+from app.feed import outbox
+from app.feed.changes import CONTRACT_AMENDED, CONTRACT_CREATED, CONTRACT_DELETED, Cause, ContractChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,7 @@ def create_contract(
     _check_components(engine, components, empty="A contract needs at least one component")
     if queries.contract_by_number(conn, number) is not None:
         raise Conflict(f"Contract {number} already exists.", "contract_exists")
+    initial = {c: engine.initial(c) for c in components}
     try:
         with conn.begin_nested():
             queries.insert_contract(
@@ -51,11 +58,12 @@ def create_contract(
                 number,
                 created_at,
                 components,
-                {c: engine.initial(c).state for c in components},
+                {c: t.state for c, t in initial.items()},
                 recorded_at=group_time(conn),
             )
     except IntegrityError as exc:  # created by another worker since the check above
         raise Conflict(f"Contract {number} already exists.", "contract_exists") from exc
+    outbox.record(conn, [ContractChange(number, CONTRACT_CREATED, Cause("contract", number), after=initial)])
     return ContractView(number, created_at, list(components))
 
 
@@ -105,6 +113,7 @@ def amend_contract(
         raise Invalid(
             "A contract needs at least one component; add one before removing the last.", "invalid_components"
         )
+    before = _timelines(conn, cid)
     at, position = group_time(conn), amendments.next_position(conn, cid)
     for component in remove:
         amendments.remove_component(conn, contract_id=cid, component=component, position=held.index(component), at=at)
@@ -119,7 +128,16 @@ def amend_contract(
             last_key=amendments.last_event_key(conn, cid, component),
             at=at,
         )
+    cause = Cause("amendment", number)
+    outbox.record(conn, [ContractChange(number, CONTRACT_AMENDED, cause, before=before, after=_timelines(conn, cid))])
     return get_contract(conn, number=number)
+
+
+def _timelines(conn: Connection, contract_id: int) -> dict[str, ComponentTimeline]:
+    return {
+        r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+        for r in queries.timeline_rows(conn, contract_id)
+    }
 
 
 def get_contract(conn: Connection, *, number: str) -> ContractView:
@@ -133,4 +151,9 @@ def delete_contract(conn: Connection, *, number: str) -> None:
     ids = queries.lock_contracts(conn, [number])
     if number not in ids:
         raise not_found(number)
+    before = {
+        r.component: ComponentTimeline(r.state, r.start_date, r.end_date)
+        for r in queries.timeline_rows(conn, ids[number])
+    }
     queries.delete_contract(conn, ids[number])
+    outbox.record(conn, [ContractChange(number, CONTRACT_DELETED, Cause("contract", number), before=before)])

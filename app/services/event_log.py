@@ -6,6 +6,10 @@ timeline just before its earliest new event, and only then are rows inserted and
 A request refused as a whole (an ``event_id`` reused with other content) therefore writes
 nothing, which is what lets the writer run many requests in one transaction without a
 savepoint each. Judging without writing is also the dry run: the same code, no lock, no rows.
+
+Storing a judgement also records its changes for the feed (app/feed/outbox.py): one per
+component whose timeline changed or whose earlier verdicts flipped, caused by the component's
+earliest new event, whose id is known only once its row is inserted.
 """
 
 from __future__ import annotations
@@ -25,12 +29,29 @@ from app.domain.errors import component_not_in_contract, contract_not_found, uns
 from app.domain.ordering import sort_key
 from app.domain.replay import Move, Recorded, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
+from app.feed import outbox
+from app.feed.changes import Cause, Flip, component_change
 from app.services.commands import ChangedEvent, EventCommand, EventOutcome
 from app.services.history_cursor import event_public_id
 from app.services.idempotency import ClientIds, Item
 
 CHANGED_LIMIT = 100
 """Most changed verdicts listed in one answer; ``changed_total`` gives the full count."""
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentEffect:
+    """What one request did to one component, for the change feed; ``first_key`` is the key of
+    its earliest new event, the cause."""
+
+    cid: int
+    contract_number: str
+    component: str
+    first_key: str
+    late: bool
+    before: ComponentTimeline
+    after: ComponentTimeline
+    flips: tuple[Flip, ...]
 
 
 @dataclass(slots=True)
@@ -43,6 +64,7 @@ class Judgement:
     projection: list[dict[str, Any]] = field(default_factory=list)
     unnumbered: dict[tuple[int, str], list[tuple[str, EventOutcome]]] = field(default_factory=dict)
     """Answers about events this request inserts, by (contract id, component): their ids are known once stored."""
+    effects: list[ComponentEffect] = field(default_factory=list)
 
     def store(self, conn: Connection) -> None:
         committed_at = group_time(conn)
@@ -51,6 +73,7 @@ class Judgement:
         queries.insert_events(conn, self.inserts)
         queries.update_events(conn, self.updates, changed_at=committed_at)
         queries.update_components(conn, self.projection)
+        row_ids: dict[tuple[int, str, str], int] = {}
         for (cid, component), answers in self.unnumbered.items():
             if not answers:
                 continue
@@ -58,6 +81,21 @@ class Judgement:
             ids = queries.event_ids_between(conn, cid, component, min(keys), max(keys))
             for key, outcome in answers:
                 outcome.id = event_public_id(ids[key])
+                row_ids[(cid, component, key)] = ids[key]
+        outbox.record(conn, self._changes(conn, row_ids))
+
+    def _changes(self, conn: Connection, row_ids: dict[tuple[int, str, str], int]) -> list[Any]:
+        found = []
+        for e in self.effects:
+            row_id = row_ids.get((e.cid, e.component, e.first_key))
+            if row_id is None:
+                row_id = queries.event_row_id(conn, e.cid, e.component, e.first_key)
+            cause_id = event_public_id(row_id)
+            cause = Cause("late_event" if e.late else "event", cause_id)
+            change = component_change(e.contract_number, e.component, e.before, e.after, cause=cause, flips=e.flips)
+            if change is not None:
+                found.append(change)
+        return found
 
 
 def record_events(
@@ -162,12 +200,14 @@ class _ComponentJudge:
         moves = [Move(i.key, i.command.type, i.command.day, i.command.created_at, i.command.received_at) for i in new]
         result = replay_component(self.rules, component, before, moves, stored)
         changed: list[ChangedEvent] = []
+        flips: list[Flip] = []
         for record, outcome in result.rewritten:
             s = record.ref
             current[s.sort_key] = (outcome.verdict, s.created_at)
             self.judgement.updates.append(update_row(s, outcome.verdict, outcome.after, outcome.version))
             if outcome.verdict != record.verdict:
                 changed.append(changed_event(s, record.verdict, outcome.verdict))
+                flips.append(Flip(event_public_id(s.id), record.verdict, outcome.verdict))
         for position, (item, outcome) in enumerate(zip(new, result.new, strict=True)):
             answer = EventOutcome(outcome.verdict, item.command.created_at)
             self.judgement.unnumbered.setdefault((cid, component), []).append((item.key, answer))
@@ -180,8 +220,12 @@ class _ComponentJudge:
                 _insert(cid, component, item, outcome.verdict, outcome.after, version=outcome.version)
             )
         last_key = max(new[-1].key, row.last_key or "")
+        final = result.final or row.timeline
+        if final != row.timeline or flips:
+            number = new[0].command.contract_number
+            effect = ComponentEffect(cid, number, component, first_key, late, row.timeline, final, tuple(flips))
+            self.judgement.effects.append(effect)
         if result.final is not None or last_key != row.last_key:
-            final = result.final or row.timeline
             self.judgement.projection.append(
                 {
                     "b_contract_id": cid,

@@ -23,6 +23,8 @@ from app.domain.engine import RulesEngine
 from app.domain.fold import chooser
 from app.domain.guards import Facts
 from app.domain.timeline import ComponentTimeline, Verdict
+from app.feed import outbox
+from app.feed.changes import Cause, Flip, component_change
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def reevaluate(
         with db.begin() as conn:
             listed = queries.contract_ids(conn)
     for _, number in listed:
-        with db.begin() as conn:
+        with outbox.transaction(db) as conn:  # the feed's records commit with the new verdicts
             locked = queries.lock_contracts(conn, [number])
             if number in locked:  # deleted meanwhile: nothing to judge
                 _contract(conn, engine_at, locked[number], number, report, examples=examples, write=True)
@@ -144,6 +146,18 @@ def _contract(
             if len(report.timeline_examples) < examples:
                 report.timeline_examples.append(TimelineChange(number, component, before, after))
         if write:
+            flips = [
+                Flip(
+                    f"ev_{r.id}",
+                    Verdict(r.accepted, r.code, r.message),
+                    Verdict(u["accepted"], u["code"], u["message"]),
+                )
+                for r, u in zip(rows, updates, strict=True)
+                if (r.accepted, r.code, r.message) != (u["accepted"], u["code"], u["message"])
+            ]
+            cause = Cause("reevaluation", latest.version)
+            change = component_change(number, component, before, after, cause=cause, flips=flips)
+            outbox.record(conn, [change] if change else [])
             queries.update_events(conn, updates, changed_at=datetime.now(UTC).replace(tzinfo=None))
             queries.update_components(
                 conn,

@@ -29,6 +29,8 @@ from app.domain.catalog import EngineAt
 from app.domain.errors import NotFound
 from app.domain.replay import replay_component
 from app.domain.timeline import ComponentTimeline
+from app.feed import outbox
+from app.feed.changes import Cause, Flip, component_change
 from app.services.commands import ChangedEvent
 from app.services.event_log import changed_event, recorded_of, update_row
 from app.services.events import snapshot
@@ -95,6 +97,16 @@ class _Plan:
         queries.update_events(conn, self.updates, changed_at=group_time(conn))
         if self.projection is not None:
             queries.update_components(conn, [self.projection])
+        change = self.outcome.change
+        published = component_change(
+            self.outcome.contract_number,
+            change.component,
+            change.before,
+            change.after,
+            cause=Cause("revocation", self.outcome.revocation_id),
+            flips=[Flip(c.id, c.previous, c.current) for c in change.flipped],
+        )
+        outbox.record(conn, [published] if published else [])
 
 
 def event_not_found(what: str) -> NotFound:

@@ -54,12 +54,13 @@ def serve(e2e_database: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     """Start a server with ``n`` workers on this test's database; every server is stopped at teardown."""
     servers: list[UvicornServer] = []
 
-    def start(workers: int) -> UvicornServer:
+    def start(workers: int, **env: str) -> UvicornServer:
         server = UvicornServer(
             database_url=e2e_database,
             rules_dir=RULES,
             workers=workers,
             log_path=tmp_path / f"uvicorn-{len(servers)}.log",
+            env=env,
         )
         servers.append(server)
         server.start()

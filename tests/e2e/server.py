@@ -13,8 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -130,8 +130,10 @@ class UvicornServer:
         return not _group_alive(self._process.pid)
 
 
-ServerFactory = Callable[[int], "UvicornServer"]
-"""Starts a server with the given number of workers on the test's database."""
+class ServerFactory(Protocol):
+    """Starts a server with the given number of workers on the test's database, with extra settings."""
+
+    def __call__(self, workers: int, **env: str) -> UvicornServer: ...
 
 
 def _healthy(client: httpx.Client) -> bool:

@@ -1,13 +1,14 @@
 """Differential concurrency test: every answer equals a serial answer (issue 8, section 1).
 
-Eight client threads send 800 requests of an adversarial mix (tests/e2e/mix.py) to a server with two
-workers, three contracts at a time: single events and batches (some spanning contracts), dry runs,
-redeliveries, reused event ids with the same and with other content, late events, and events that
-must be rejected without being stored. Afterwards the test reads the committed order of each
-contract from the ``events`` table and checks every answer against the sequential model
-(tests/e2e/model.py) at the request's place in that order, or, for a request that stored nothing, at
-some place real time allows (tests/e2e/linearizability.py). Every stored verdict must also equal the
-final fold.
+Eight client threads send 800 requests of an adversarial mix (tests/e2e/mix.py) to a server with
+two workers, three contracts at a time: single events and batches (some spanning contracts), dry
+runs, redeliveries, reused event ids with the same and with other content, late events, and
+events that must be rejected without being stored. Afterwards the test reads the committed order
+of each contract from the ``events`` table and checks every answer against the sequential model
+(tests/e2e/model.py) at the request's place in that order, or, for a request that stored
+nothing, at some place real time allows (tests/e2e/linearizability.py). Every stored verdict
+must also equal the final fold, and folding the change feed's ``after``s (issue 11) must give
+the final timelines.
 ``E2E_SEED`` replays a run's mix (the interleaving is the scheduler's).
 """
 
@@ -28,6 +29,7 @@ from app.db.engines import normalise_url
 from app.db.tables import contracts, events
 from app.domain.timeline import ACCEPTED, Verdict
 from tests.conftest import ALL_COMPONENTS
+from tests.e2e.feed import fold_mismatches, gaps, read_all
 from tests.e2e.linearizability import Exchange, verify
 from tests.e2e.mix import Clients, Mix
 from tests.e2e.model import Item, Model, Result, Row, component_of
@@ -120,6 +122,10 @@ def test_every_answer_equals_a_serial_answer(
     failures = verification.failures
     for wrong in stored_verdicts_wrong(model):
         failures.add("stored verdict is not the fold's", wrong)
+    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+        feed = read_all(client)
+        for wrong in gaps(feed) + fold_mismatches(client, feed, [*CONTRACTS, UNKNOWN]):
+            failures.add("the change feed's fold is not the final timeline", wrong)
     checked = time.monotonic() - started - duration
 
     stored = sum(len(rows) for rows in model.rows.values())
@@ -133,7 +139,7 @@ def test_every_answer_equals_a_serial_answer(
         f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) items: {items}; "
         f"stored={stored} largest_component={largest} answers_checked_at_own_place={verification.fixed} "
         f"in_window={verification.windowed} duplicates={verification.duplicates} late={verification.late} "
-        f"with_changed={verification.changed} failures={len(failures)} "
+        f"with_changed={verification.changed} feed_records={len(feed)} failures={len(failures)} "
         f"load={duration:.1f}s check={checked:.1f}s"
     )
     assert not len(failures), f"seed {seed}: {failures.report(SHOWN_PER_KIND)}"

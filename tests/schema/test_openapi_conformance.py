@@ -70,7 +70,9 @@ def ensure_contract(app: FastAPI) -> None:
     assert created.status_code in (201, 409), created.text
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# The event stream never ends by design (tests/e2e/test_feed_gapless.py reads it), and a long
+# poll that waits for a commit nobody makes would only slow the run: ``wait`` is sent as 0.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(operation_id="stream_changes")
 
 
 @schema.parametrize()
@@ -81,6 +83,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_conforms_to_its_schema(case: schemathesis.Case[Any], api_app: FastAPI) -> None:
+    if case.query and "wait" in case.query:
+        case.query["wait"] = 0
     response = case.call_and_validate(headers=AUTH, additional_checks=[passes_request_validation])
     if case.method == "DELETE" and response.status_code == 200:
         ensure_contract(api_app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from app.domain.errors import Unavailable
 from app.main import create_app
 from app.settings import Settings
+from app.webhooks import service as webhooks
 from tests.conftest import make_contract
 
 CAP = 1024
@@ -127,10 +129,16 @@ def test_head_answers_every_get_endpoint_like_its_get(faulty: TestClient) -> Non
     make_contract(faulty)
     event = {"type": "supply_energy_start", "contract_number": "1234", "date": "2024-01-01"}
     assert faulty.post("/event", json=event).status_code == 200
-    endpoints = get_endpoints(faulty)
+    writer = faulty.app.state.runtime.writer  # type: ignore[attr-defined]
+    assert faulty.portal is not None
+    made = faulty.portal.call(
+        writer.run, partial(webhooks.create, url="https://example.com/", components=None, description=None)
+    )
+    # The event stream never ends: its HEAD is checked in test_head_of_the_stream_answers_without_a_body.
+    endpoints = [e for e in get_endpoints(faulty) if e != "/changes/stream"]
     assert {"/health", "/{contract_number}/contract_timeline", "/{contract_number}/events", "/rules"} <= set(endpoints)
     for template in endpoints:
-        path = template.replace("{contract_number}", "1234")
+        path = template.replace("{contract_number}", "1234").replace("{webhook_id}", made[0].id)
         head, get = faulty.head(path), faulty.get(path)
         assert (path, head.status_code) == (path, get.status_code)
         assert get.status_code == 200, path
@@ -139,6 +147,13 @@ def test_head_answers_every_get_endpoint_like_its_get(faulty: TestClient) -> Non
         head_headers = {k: v for k, v in head.headers.items() if k not in varying}
         get_headers = {k: v for k, v in get.headers.items() if k not in varying}
         assert (path, head_headers) == (path, get_headers)
+
+
+def test_head_of_the_stream_answers_without_a_body(faulty: TestClient) -> None:
+    head = faulty.head("/changes/stream")
+    assert head.status_code == 200
+    assert head.headers["content-type"].startswith("text/event-stream")
+    assert head.content == b""
 
 
 def test_head_on_an_unknown_contract_answers_like_get(faulty: TestClient) -> None:

@@ -1,6 +1,6 @@
 """Rule-table versions with effective dates, and the dates lifecycles declare beyond start/end.
 
-Revision ID: 0005
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 10:00:00
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
