@@ -17,7 +17,7 @@ from app.db.prepared import Prepared
 from app.db.tables import component_amendments, contracts, events, revocations, verdict_changes
 from app.db.tables import contract_components as cc
 from app.db.tables import rule_versions as rv
-from app.domain.timeline import ComponentTimeline
+from app.domain.timeline import ComponentTimeline, Verdict
 
 
 def dates_json(timeline: ComponentTimeline) -> dict[str, str] | None:
@@ -358,6 +358,26 @@ _update_event = Prepared(
         dates_after=bindparam("dates_after"),
     )
 )
+
+
+def event_update(
+    row_id: int, previous: Verdict, verdict: Verdict, after: ComponentTimeline, version: str
+) -> dict[str, Any]:
+    """The parameters of ``update_events`` for one re-judged event."""
+    return {
+        "b_id": row_id,
+        "prev_accepted": previous.accepted,
+        "prev_code": previous.code,
+        "prev_message": previous.message,
+        "accepted": verdict.accepted,
+        "code": verdict.code,
+        "message": verdict.message,
+        "rules_version": version,
+        "state_after": after.state,
+        "start_after": after.start,
+        "end_after": after.end,
+        "dates_after": dates_json(after),
+    }
 
 
 def update_events(conn: Connection, rows: Sequence[dict[str, Any]], *, changed_at: datetime) -> None:

@@ -265,20 +265,7 @@ def _verdict_of(stored: queries.StoredEvent) -> Verdict:
 
 
 def update_row(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
-    return {
-        "b_id": stored.id,
-        "prev_accepted": stored.accepted,
-        "prev_code": stored.code,
-        "prev_message": stored.message,
-        "accepted": verdict.accepted,
-        "code": verdict.code,
-        "message": verdict.message,
-        "rules_version": version,
-        "state_after": after.state,
-        "start_after": after.start,
-        "end_after": after.end,
-        "dates_after": queries.dates_json(after),
-    }
+    return queries.event_update(stored.id, _verdict_of(stored), verdict, after, version)
 
 
 def _insert(

@@ -203,17 +203,4 @@ def _judge(
 
 
 def _update(row: Row[Any], verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
-    return {
-        "b_id": row.id,
-        "prev_accepted": row.accepted,
-        "prev_code": row.code,
-        "prev_message": row.message,
-        "accepted": verdict.accepted,
-        "code": verdict.code,
-        "message": verdict.message,
-        "rules_version": version,
-        "state_after": after.state,
-        "start_after": after.start,
-        "end_after": after.end,
-        "dates_after": queries.dates_json(after),
-    }
+    return queries.event_update(row.id, Verdict(row.accepted, row.code, row.message), verdict, after, version)
