@@ -4,7 +4,9 @@ delivery attempts and a replay, which need a write key (the API keeps /webhooks 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,9 +48,24 @@ def subscribe(client: TestClient) -> str:
 def test_the_feed_shows_the_latest_changes_with_their_cause_and_flipped_verdicts(client: TestClient) -> None:
     make_contract(client, "late")
     events = [
-        {"type": "supply_energy_start", "contract_number": "late", "date": "2024-03-01", "created_at": "2024-03-01T09:00:00Z"},
-        {"type": "supply_energy_start", "contract_number": "late", "date": "2024-03-10", "created_at": "2024-03-05T09:00:00Z"},
-        {"type": "supply_energy_end", "contract_number": "late", "date": "2024-03-20", "created_at": "2024-03-03T09:00:00Z"},
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-01",
+            "created_at": "2024-03-01T09:00:00Z",
+        },
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-10",
+            "created_at": "2024-03-05T09:00:00Z",
+        },
+        {
+            "type": "supply_energy_end",
+            "contract_number": "late",
+            "date": "2024-03-20",
+            "created_at": "2024-03-03T09:00:00Z",
+        },
     ]
     for event in events:
         assert client.post("/event", json=event).status_code == 200
@@ -105,18 +122,19 @@ def test_subscriptions_list_their_delivery_attempts_and_replay_needs_a_confirmed
     make_contract(hooked, "hooked")
     del hooked.headers["X-API-Key"]
     sign_in(hooked, WRITE_KEY)
-    model: dict[str, object] = {}
+    hooks: list[dict[str, Any]] = []
     for _ in range(100):  # the dispatcher tries the closed port within a second or so
-        model = hooked.get("/ui/changes", params={"format": "json"}).json()
-        hooks = model["webhooks"]
-        assert isinstance(hooks, list)
+        hooks = hooked.get("/ui/changes", params={"format": "json"}).json()["webhooks"]
         if hooks and hooks[0]["deliveries"]:
             break
-        import time
-
         time.sleep(0.1)
-    (row,) = model["webhooks"]  # type: ignore[misc]
-    assert (row["id"], row["url"], row["components"], row["description"]) == (hook, HOOK_URL, "energy_supply", "billing")
+    (row,) = hooks
+    assert (row["id"], row["url"], row["components"], row["description"]) == (
+        hook,
+        HOOK_URL,
+        "energy_supply",
+        "billing",
+    )
     attempt = row["deliveries"][0]
     assert (attempt["seq"], attempt["outcome"], attempt["response"]) == (1, "failed", "")
     assert attempt["error"]
@@ -137,6 +155,8 @@ def test_subscriptions_list_their_delivery_attempts_and_replay_needs_a_confirmed
     sign_in(hooked, READ_KEY)
     read_only = hooked.get("/ui/changes").text
     read_token = re.search(r'name="csrf" value="([^"]+)"', read_only)
-    assert read_token is None or "may only read" in hooked.post(
-        f"/ui/webhooks/{hook}/replay", data={"from_seq": "1", "csrf": read_token[1]}
-    ).text
+    assert (
+        read_token is None
+        or "may only read"
+        in hooked.post(f"/ui/webhooks/{hook}/replay", data={"from_seq": "1", "csrf": read_token[1]}).text
+    )

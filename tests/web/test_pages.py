@@ -9,10 +9,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from app.cli.main import app as cli
 from app.services.rule_versions import now_utc
 from tests.api.versioned import lenient, publish_into
-
-from app.cli.main import app as cli
 from tests.conftest import RULES, make_contract
 
 EVENTS = [
@@ -188,7 +187,7 @@ def test_revoke_strikes_the_event_through_and_changes_the_bar(client: TestClient
     assert model["events"][-1]["revoked"] is True
     assert model["events"][-1]["revocation_reason"] == "sent by mistake"
     assert model["gantt"]["rows"][0]["end"] is None
-    row = re.search(r'<tr class="accepted revoked" data-id="%s">(.*?)</tr>' % last, done.text, re.S)
+    row = re.search(rf'<tr class="accepted revoked" data-id="{last}">(.*?)</tr>', done.text, re.S)
     assert row, "the revoked event stays in the log"
     assert "<del>supply_energy_end</del>" in row[1]
     assert re.search(r"revoked \d{4}-\d\d-\d\d [\d:.]+ UTC: sent by mistake", row[1])
@@ -212,12 +211,13 @@ def test_versions_and_their_diff(client: TestClient, tmp_path: Path) -> None:
     model = client.get("/ui/rules", params={"format": "json", "from": old, "to": second.version}).json()
     assert [v["version"] for v in model["versions"]] == [old, second.version]
     assert [v["in_force"] for v in model["versions"]] == [True, False]  # effective tomorrow
-    assert model["diff"]["from"] == old and model["diff"]["to"] == second.version
+    assert (model["diff"]["from"], model["diff"]["to"]) == (old, second.version)
     messages = [c["message"] for c in model["diff"]["changes"]]
     assert "Lifecycle 'standard': row added: ended --start--> started, sets start." in messages
     assert "Lifecycle 'standard': ended x start no longer rejected (restart_after_end)." in messages
     page = client.get("/ui/rules", params={"from": old, "to": second.version}).text
-    assert "0001-01-01" not in page and "the beginning (all history)" in page
+    assert "0001-01-01" not in page
+    assert "the beginning (all history)" in page
     assert "ended --start--&gt; started" in page
     same = client.get("/ui/rules", params={"format": "json", "from": old, "to": old}).json()
     assert same["diff"]["changes"] == []
@@ -235,11 +235,26 @@ def test_rules_page_offers_the_services_mermaid_text(client: TestClient) -> None
 def test_a_verdict_changed_by_a_late_event_shows_its_previous_verdict(client: TestClient) -> None:
     make_contract(client, "late")
     early = [
-        {"type": "supply_energy_start", "contract_number": "late", "date": "2024-03-01", "created_at": "2024-03-01T09:00:00Z"},
-        {"type": "supply_energy_start", "contract_number": "late", "date": "2024-03-10", "created_at": "2024-03-05T09:00:00Z"},
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-01",
+            "created_at": "2024-03-01T09:00:00Z",
+        },
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-10",
+            "created_at": "2024-03-05T09:00:00Z",
+        },
     ]
     assert client.post("/events", json=early).status_code == 200
-    late = {"type": "supply_energy_end", "contract_number": "late", "date": "2024-03-20", "created_at": "2024-03-03T09:00:00Z"}
+    late = {
+        "type": "supply_energy_end",
+        "contract_number": "late",
+        "date": "2024-03-20",
+        "created_at": "2024-03-03T09:00:00Z",
+    }
     assert client.post("/event", json=late).status_code == 200
     history = client.get("/late/events").json()["events"]
     flipped = next(e for e in history if e["previous_verdict"])

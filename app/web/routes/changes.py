@@ -17,7 +17,6 @@ from app.web.client import ApiError, path_of
 from app.web.console import Console, back, form_of
 from app.web.views.feed import change_rows, delivery_rows, webhook_rows
 
-
 FEED_PAGE = 50
 
 
@@ -33,7 +32,9 @@ def _latest_start(conn: Connection) -> int:
     The one read the console makes outside the API: GET /changes reads forward from a position
     and has no "the latest N"; reading from 0 would show the oldest records, or a 410 once
     retention removed some."""
-    return max(feed_queries.position(conn, feed_queries.PRUNED), feed_queries.position(conn, feed_queries.HEAD) - FEED_PAGE)
+    return max(
+        feed_queries.position(conn, feed_queries.PRUNED), feed_queries.position(conn, feed_queries.HEAD) - FEED_PAGE
+    )
 
 
 def _error(exc: ApiError) -> dict[str, Any]:

@@ -3,7 +3,6 @@ and a simulate form that runs the same code as ``rules simulate``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
