@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit.max_bytes = resolved.max_body_bytes
         runtime = open_runtime(resolved)
         app.state.runtime = runtime
+        console.state.console.warm()
         background = Background()
         try:
             await background.start(runtime)
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (events, contracts, revocations, listing, feed, webhooks):
         app.include_router(module.router)
     # The console before the two-segment patterns (/{number}/events) that would read /ui/... as a contract.
-    app.router.routes.append(Mount(MOUNT, app=create_console(app, keys), name="console"))
+    console = create_console(app, keys)
+    app.router.routes.append(Mount(MOUNT, app=console, name="console"))
     for module in (timelines, rules, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

@@ -39,7 +39,8 @@ WEBHOOKS = Need("GET", "/webhooks", None, 11)
 DELIVERIES = Need("GET", "/webhooks/{id}/deliveries", None, 11)
 REPLAY = Need("POST", "/webhooks/{id}/replay", None, 11)
 VERSIONS = Need("GET", "/rules/versions", None, 9)
-RULES_AT_VERSION = Need("GET", "/rules", "version", 9)
+DIFF = Need("GET", "/rules/diff", None, 9)
+DIAGRAMS = Need("GET", "/rules/diagram", None, 9)
 
 
 def _pattern(path: str) -> re.Pattern[str]:

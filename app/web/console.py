@@ -40,6 +40,13 @@ class Console:
             auto_reload=False,
         )
 
+    def warm(self) -> None:
+        """Build the OpenAPI schema and compile every template now, at start-up, so that the first
+        page an operator opens does not pay for them (a few hundred milliseconds)."""
+        _ = self.capabilities
+        for name in self.templates.list_templates():
+            self.templates.get_template(name)
+
     @cached_property
     def capabilities(self) -> Capabilities:
         return Capabilities(self.api_app.openapi())

@@ -147,8 +147,8 @@ def page(browser: Browser, visits: Visits, screenshots: Path) -> Iterator[Page]:
     assert not visits.foreign(), f"pages asked for other hosts: {sorted(visits.foreign())}"
 
 
-def shoot(page: Page, folder: Path, name: str) -> Path:
+def shoot(page: Page, folder: Path, name: str, *, full_page: bool = True) -> Path:
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"screenshot: {path}")
     return path

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli.main import app as cli
-from app.web.capabilities import AMEND, AS_KNOWN_AT, LISTING, REVOKE, VERSIONS
+from app.services.rule_versions import now_utc
+from tests.api.versioned import lenient, publish_into
 from tests.conftest import RULES, make_contract
-from tests.web.conftest import require
 
 EVENTS = [
     {
@@ -144,7 +146,6 @@ def test_docs_and_redoc_load_nothing_from_another_host(client: TestClient) -> No
 
 
 def test_search_by_prefix_lists_matching_contracts(client: TestClient) -> None:
-    require(client.app, LISTING)  # type: ignore[arg-type]
     seeded(client)
     make_contract(client, "1299")
     make_contract(client, "5000")
@@ -152,27 +153,28 @@ def test_search_by_prefix_lists_matching_contracts(client: TestClient) -> None:
     assert [item["contract_number"] for item in model["items"]] == ["1234", "1299"]
 
 
-def test_listing_waits_for_its_endpoint_and_says_which(client: TestClient) -> None:
-    model = client.get("/ui/contracts", params={"format": "json"}).json()
-    if model["missing"]:
-        assert model["missing"] == ["GET /contracts (issue 10)"]
-        assert "needs GET /contracts (issue 10)" in client.get("/ui/contracts").text
+def test_the_console_finds_every_endpoint_it_reads(client: TestClient) -> None:
+    for page in ("/ui/contracts", "/ui/contracts/1234", "/ui/rules", "/ui/changes"):
+        assert "which this service does not serve yet" not in client.get(page).text, page
     assert client.get("/ui/contracts", params={"open": "1234"}, follow_redirects=False).headers["location"] == (
         "/ui/contracts/1234"
     )
 
 
-def test_looking_back_never_shows_the_present_as_the_past(client: TestClient) -> None:
+def test_looking_back_shows_the_log_as_it_was_known(client: TestClient) -> None:
     seeded(client)
-    page = client.get("/ui/contracts/1234", params={"as_known_at": "2024-01-01T00:00"})
-    if page.status_code == 501:
-        assert "Looking back needs GET /{number}/contract_timeline?as_known_at= (issue 10)" in page.text
-        assert "<rect" not in page.text
-    require(client.app, AS_KNOWN_AT)  # type: ignore[arg-type]
+    before = client.get("/ui/contracts/1234", params={"as_known_at": "2024-01-01T00:00"})
+    assert before.status_code == 404  # the service did not know the contract yet: said, never drawn empty
+    assert "<code>contract_not_found</code>" in before.text
+    assert "<rect" not in before.text
+    page = client.get("/ui/contracts/1234", params={"as_known_at": "2099-01-01T00:00"})
+    assert page.status_code == 200
+    assert "As known at 2099-01-01 00:00:00 UTC." in page.text
+    assert len(re.findall(r'<rect class="bar', page.text)) == 2
+    assert "Revoke…" not in page.text  # actions act on the present
 
 
 def test_revoke_strikes_the_event_through_and_changes_the_bar(client: TestClient) -> None:
-    require(client.app, REVOKE)  # type: ignore[arg-type]
     seeded(client)
     first = client.get("/ui/contracts/1234")
     csrf = re.search(r'name="csrf" value="([^"]+)"', first.text)
@@ -183,11 +185,15 @@ def test_revoke_strikes_the_event_through_and_changes_the_bar(client: TestClient
     assert "revoked" in done.text
     model = client.get("/ui/contracts/1234", params={"format": "json"}).json()
     assert model["events"][-1]["revoked"] is True
+    assert model["events"][-1]["revocation_reason"] == "sent by mistake"
     assert model["gantt"]["rows"][0]["end"] is None
+    row = re.search(rf'<tr class="accepted revoked" data-id="{last}">(.*?)</tr>', done.text, re.S)
+    assert row, "the revoked event stays in the log"
+    assert "<del>supply_energy_end</del>" in row[1]
+    assert re.search(r"revoked \d{4}-\d\d-\d\d [\d:.]+ UTC: sent by mistake", row[1])
 
 
 def test_add_component_needs_a_confirmed_form(client: TestClient) -> None:
-    require(client.app, AMEND)  # type: ignore[arg-type]
     make_contract(client, "77", ["energy_supply"])
     page = client.get("/ui/contracts/77")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -196,8 +202,102 @@ def test_add_component_needs_a_confirmed_form(client: TestClient) -> None:
     assert "battery_optimization" in client.get("/ui/contracts/77", params={"format": "json"}).json()["components"]
 
 
-def test_versions_and_their_diff(client: TestClient) -> None:
-    require(client.app, VERSIONS)  # type: ignore[arg-type]
+def test_versions_and_their_diff(client: TestClient, tmp_path: Path) -> None:
+    first = client.get("/ui/rules", params={"format": "json"}).json()
+    assert [(v["effective_from"], v["in_force"]) for v in first["versions"]] == [("the beginning (all history)", True)]
+    second = lenient(tmp_path)
+    publish_into(client, second, now_utc() + timedelta(days=1))
+    old = first["versions"][0]["version"]
+    model = client.get("/ui/rules", params={"format": "json", "from": old, "to": second.version}).json()
+    assert [v["version"] for v in model["versions"]] == [old, second.version]
+    assert [v["in_force"] for v in model["versions"]] == [True, False]  # effective tomorrow
+    assert (model["diff"]["from"], model["diff"]["to"]) == (old, second.version)
+    messages = [c["message"] for c in model["diff"]["changes"]]
+    assert "Lifecycle 'standard': row added: ended --start--> started, sets start." in messages
+    assert "Lifecycle 'standard': ended x start no longer rejected (restart_after_end)." in messages
+    page = client.get("/ui/rules", params={"from": old, "to": second.version}).text
+    assert "0001-01-01" not in page
+    assert "the beginning (all history)" in page
+    assert "ended --start--&gt; started" in page
+    same = client.get("/ui/rules", params={"format": "json", "from": old, "to": old}).json()
+    assert same["diff"]["changes"] == []
+    unknown = client.get("/ui/rules", params={"from": old, "to": "0123456789ab"}).text
+    assert "<code>rule_version_not_found</code>" in unknown
+
+
+def test_rules_page_offers_the_services_mermaid_text(client: TestClient) -> None:
     model = client.get("/ui/rules", params={"format": "json"}).json()
-    assert model["versions"]
-    assert model["versions"][0]["version"]
+    mermaid = model["lifecycles"][0]["mermaid"]
+    assert mermaid == client.get("/rules/diagram", params={"lifecycle": "standard"}).text
+    assert "stateDiagram-v2" in client.get("/ui/rules").text
+
+
+def test_a_verdict_changed_by_a_late_event_shows_its_previous_verdict(client: TestClient) -> None:
+    make_contract(client, "late")
+    early = [
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-01",
+            "created_at": "2024-03-01T09:00:00Z",
+        },
+        {
+            "type": "supply_energy_start",
+            "contract_number": "late",
+            "date": "2024-03-10",
+            "created_at": "2024-03-05T09:00:00Z",
+        },
+    ]
+    assert client.post("/events", json=early).status_code == 200
+    late = {
+        "type": "supply_energy_end",
+        "contract_number": "late",
+        "date": "2024-03-20",
+        "created_at": "2024-03-03T09:00:00Z",
+    }
+    assert client.post("/event", json=late).status_code == 200
+    history = client.get("/late/events").json()["events"]
+    flipped = next(e for e in history if e["previous_verdict"])
+    model = client.get("/ui/contracts/late", params={"format": "json"}).json()
+    row = next(e for e in model["events"] if e["id"] == flipped["id"])
+    assert (row["status"], row["code"]) == ("rejected", "restart_after_end")
+    assert row["previous"]["verdict"] == "accepted"
+    assert row["previous"]["changed_at"].endswith(" UTC")
+    assert [e["previous"] for e in model["events"] if e["id"] != flipped["id"]] == [None, None]
+    page = client.get("/ui/contracts/late").text
+    assert f"changed: was accepted until {row['previous']['changed_at']}" in page
+
+
+def test_listing_filters_and_pages_through_contracts(client: TestClient) -> None:
+    seeded(client)  # 1234: energy_supply ended 2024-03-01..06-30, battery_optimization started 03-10
+    make_contract(client, "1299")
+    make_contract(client, "5000", ["energy_supply"])
+    assert client.post("/event", json=dict(EVENTS[0], contract_number="5000", date="2024-08-01")).status_code == 200
+
+    def numbers(**query: str) -> list[str]:
+        model = client.get("/ui/contracts", params={"format": "json", **query}).json()
+        assert model["error"] is None, model["error"]
+        return [item["contract_number"] for item in model["items"]]
+
+    assert numbers() == ["1234", "1299", "5000"]
+    assert numbers(component="energy_supply", state="ended") == ["1234"]
+    assert numbers(component="energy_supply", state="started") == ["5000"]
+    assert numbers(state="not_started", prefix="12") == ["1234", "1299"]
+    assert numbers(active_on="2024-04-01") == ["1234"]
+    assert numbers(component="energy_supply", active_on="2024-08-02") == ["5000"]
+    first = client.get("/ui/contracts", params={"format": "json", "limit": "2"}).json()
+    assert [i["contract_number"] for i in first["items"]] == ["1234", "1299"]
+    assert first["next"]
+    page = client.get("/ui/contracts", params={"limit": "2"}).text
+    assert 'rel="next"' in page
+    second = client.get("/ui/contracts", params={"format": "json", "limit": "2", "after": first["next"]}).json()
+    assert [i["contract_number"] for i in second["items"]] == ["5000"]
+    assert second["next"] is None
+    item = first["items"][0]
+    assert {c["component"]: (c["state"], c["start"], c["end"]) for c in item["components"]} == {
+        "energy_supply": ("ended", "2024-03-01", "2024-06-30"),
+        "battery_optimization": ("started", "2024-03-10", None),
+        "heatpump_optimization": ("not_started", None, None),
+    }
+    wrong = client.get("/ui/contracts", params={"active_on": "2024-13-01"}).text
+    assert "<code>invalid_payload</code>" in wrong

@@ -4,21 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from app.db import feed as feed_queries
+from app.runtime import Runtime
 from app.web.auth import write_refusal
 from app.web.capabilities import CHANGES, DELIVERIES, REPLAY, STREAM, WEBHOOKS
 from app.web.client import ApiError, path_of
 from app.web.console import Console, back, form_of
 from app.web.views.feed import change_rows, delivery_rows, webhook_rows
 
+FEED_PAGE = 50
+
 
 def listed(document: Any, name: str) -> list[dict[str, Any]]:
-    """A list answer, bare or under ``name`` or ``items`` (issue 11 does not fix the envelope)."""
-    items = document.get(name, document.get("items", [])) if isinstance(document, dict) else document
+    """The list under ``name`` in an answer such as ``{"webhooks": [...]}``."""
+    items = document.get(name, []) if isinstance(document, dict) else []
     return [item for item in items or [] if isinstance(item, dict)]
+
+
+def _latest_start(conn: Connection) -> int:
+    """Where the page of the latest ``FEED_PAGE`` records starts, never below what retention pruned.
+
+    The one read the console makes outside the API: GET /changes reads forward from a position
+    and has no "the latest N"; reading from 0 would show the oldest records, or a 410 once
+    retention removed some."""
+    return max(
+        feed_queries.position(conn, feed_queries.PRUNED), feed_queries.position(conn, feed_queries.HEAD) - FEED_PAGE
+    )
+
+
+def _error(exc: ApiError) -> dict[str, Any]:
+    return {"status": exc.status, "code": exc.code, "message": exc.message}
 
 
 async def changes_page(request: Request) -> Response:
@@ -28,26 +48,44 @@ async def changes_page(request: Request) -> Response:
     if refused is not None:
         return refused
     caps = console.capabilities
+    asked = request.query_params.get("after", "")
     model: dict[str, Any] = {
         "title": "Changes",
         "missing_feed": caps.missing(CHANGES, STREAM),
         "missing_webhooks": caps.missing(WEBHOOKS, DELIVERIES, REPLAY),
         "changes": [],
+        "next": None,
+        "earlier": None,
+        "live": False,
         "webhooks": [],
+        "webhooks_need_write": not principal.can_write,
         "error": None,
+        "webhooks_error": None,
     }
     api = console.api(request, principal)
-    try:
-        if not model["missing_feed"]:
-            feed = await api.get("/changes", {"limit": 50, "after": request.query_params.get("after")})
-            model["changes"], model["next"] = change_rows(feed.get("changes", [])), feed.get("next")
-        if not model["missing_webhooks"]:
+    if not model["missing_feed"]:
+        try:
+            runtime: Runtime = console.api_app.state.runtime
+            after = int(asked) if asked.isdigit() else await runtime.reader.run(_latest_start)
+            feed = await api.get("/changes", {"limit": FEED_PAGE, "after": after})
+            records = feed.get("changes", [])
+            model["changes"] = change_rows(records)
+            full = len(records) == FEED_PAGE
+            model["next"] = feed.get("next") if full else None
+            model["live"] = not full  # the page reaches the head: the stream carries on from its last row
+            model["after"] = after
+            model["earlier"] = max(0, after - FEED_PAGE) if after > 0 else None
+        except ApiError as exc:
+            model["error"] = _error(exc)
+    # The API keeps webhook management to write keys, even to read: it names the receivers.
+    if not model["missing_webhooks"] and principal.can_write:
+        try:
             model["webhooks"] = webhook_rows(listed(await api.get("/webhooks"), "webhooks"))
             for hook in model["webhooks"]:
                 answer = await api.get(path_of("", "webhooks", hook["id"], "deliveries"), {"limit": 20})
                 hook["deliveries"] = delivery_rows(listed(answer, "deliveries"))
-    except ApiError as exc:
-        model["error"] = {"status": exc.status, "code": exc.code, "message": exc.message}
+        except ApiError as exc:
+            model["webhooks_error"] = _error(exc)
     return console.render(request, principal, "changes.html", model)
 
 
@@ -104,4 +142,8 @@ async def replay(request: Request) -> Response:
         )
     except ApiError as exc:
         return back(request, "/changes", problem=str(exc))
-    return back(request, "/changes", notice=f"Webhook {hook}: redelivery from seq {form['from_seq']} queued.")
+    return back(
+        request,
+        "/changes",
+        notice=f"Webhook {hook}: redelivery from seq {form['from_seq']} on is queued; attempts appear below.",
+    )

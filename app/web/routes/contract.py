@@ -13,7 +13,7 @@ from app.web.capabilities import AMEND, AS_KNOWN_AT, HISTORY_AS_KNOWN_AT, REVOKE
 from app.web.client import ApiError, path_of
 from app.web.console import Console, back, form_of
 from app.web.views.gantt import gantt
-from app.web.views.history import PREVIOUS_VERDICT_FIELD, carries_previous_verdicts, event_rows
+from app.web.views.history import event_rows
 from app.web.views.palette import legend
 from app.web.views.times import form_value, instant_from_form, show_instant
 
@@ -48,7 +48,6 @@ async def contract_page(request: Request) -> Response:
             "revoke": caps.missing(REVOKE),
             "amend": caps.missing(AMEND),
         },
-        "previous_verdict_field": PREVIOUS_VERDICT_FIELD,
         "error": None,
     }
     past: dict[str, str] = {}
@@ -91,7 +90,6 @@ async def contract_page(request: Request) -> Response:
             "legend": legend(all_states),
             "events": event_rows(history["events"]),
             "next": history.get("next"),
-            "previous_verdicts_known": carries_previous_verdicts(history["events"]),
         }
     )
     return console.render(request, principal, "contract.html", model)

@@ -3,18 +3,16 @@ and a simulate form that runs the same code as ``rules simulate``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web.capabilities import RULES_AT_VERSION, VERSIONS
+from app.web.capabilities import DIAGRAMS, DIFF, VERSIONS
 from app.web.client import Api, ApiError
 from app.web.console import Console, form_of
 from app.web.views.cells import table
-from app.web.views.diff import diff
 from app.web.views.lifecycle import diagram
 from app.web.views.simulate import simulate
 from app.web.views.times import show_instant
@@ -41,31 +39,34 @@ EXAMPLE = [
 ]
 
 
-def versions_of(document: Any) -> list[dict[str, str]]:
-    """GET /rules/versions (issue 9) as rows: a list, or an object holding one under ``versions``."""
-    items = document.get("versions", []) if isinstance(document, dict) else document or []
+def versions_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """GET /rules/versions as rows; the first version is in force from the beginning of time."""
+    in_force = document.get("in_force")
     return [
         {
-            "version": str(v.get("hash") or v.get("version") or ""),
-            "effective_from": show_instant(v.get("effective_from")) or "the beginning of time",
+            "version": v["hash"],
+            "effective_from": "the beginning (all history)"
+            if str(v.get("effective_from", "")).startswith("0001-01-01")
+            else show_instant(v.get("effective_from")),
             "published_at": show_instant(v.get("published_at")),
+            "in_force": v["hash"] == in_force,
         }
-        for v in items
-        if isinstance(v, dict)
+        for v in document.get("versions", [])
     ]
 
 
 async def _versions(api: Api, console: Console, query: dict[str, str], model: dict[str, Any]) -> None:
-    model["missing_versions"] = console.capabilities.missing(VERSIONS, RULES_AT_VERSION)
-    model["versions"], model["diff"] = [], None
+    """The versions, and the diff GET /rules/diff computes when two are chosen."""
+    model["missing_versions"] = console.capabilities.missing(VERSIONS, DIFF)
+    model["versions"], model["diff"], model["versions_error"] = [], None, None
     if model["missing_versions"]:
         return
     try:
         model["versions"] = versions_of(await api.get("/rules/versions"))
         old, new = query.get("from"), query.get("to")
         if old and new:
-            a, b = await asyncio.gather(api.get("/rules", {"version": old}), api.get("/rules", {"version": new}))
-            model["diff"] = {"from": old, "to": new, "changes": diff(a, b)}
+            answer = await api.get("/rules/diff", {"from": old, "to": new})
+            model["diff"] = {"from": answer["from"], "to": answer["to"], "changes": answer["differences"]}
     except ApiError as exc:
         model["versions_error"] = {"status": exc.status, "code": exc.code, "message": exc.message}
 
@@ -85,6 +86,13 @@ async def rules_page(
         failed = {"title": "Rules", "error": {"status": exc.status, "code": exc.code, "message": exc.message}}
         return console.render(request, principal, "rules.html", failed, exc.status)
     guards, messages = document["guards"], document["messages"]
+    mermaid: dict[str, str] = {}
+    if not console.capabilities.missing(DIAGRAMS):
+        try:  # the same rows as Mermaid text, for pasting into documents; the page draws its own SVG
+            drawn = await api.get("/rules/diagram", {"version": document["version"]})
+            mermaid = {d["lifecycle"]: d["mermaid"] for d in drawn.get("diagrams", [])}
+        except ApiError:
+            mermaid = {}
     model: dict[str, Any] = {
         "title": "Rules",
         "error": None,
@@ -94,6 +102,7 @@ async def rules_page(
                 "diagram": diagram(name, lifecycle, guards),
                 "table": table(lifecycle, guards, messages),
                 "components": [c for c, spec in document["components"].items() if spec["lifecycle"] == name],
+                "mermaid": mermaid.get(name, ""),
             }
             for name, lifecycle in document["lifecycles"].items()
         ],

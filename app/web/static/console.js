@@ -23,9 +23,21 @@ document.addEventListener("click", (event) => {
 
 function text(value) {
   if (value === null || value === undefined) return "";
+  if (typeof value === "object" && value.components) {
+    return Object.entries(value.components).map(([name, t]) => `${name}: ${text(t)}`).join("; ");
+  }
   if (typeof value === "object" && "state" in value) return `${value.state} (${value.start || "-"} → ${value.end || "-"})`;
   if (typeof value === "object") return `${value.kind || value.type || ""} ${value.id || value.event_id || ""}`.trim();
   return String(value);
+}
+
+function verdict(envelope) {
+  if (!envelope) return "";
+  return envelope.code && envelope.code !== envelope.status ? `${envelope.status} (${envelope.code})` : envelope.status;
+}
+
+function flipped(verdicts) {
+  return (verdicts || []).map((v) => `${v.event_id}: ${verdict(v.previous)} → ${verdict(v.current)}`).join("; ");
 }
 
 function utc(value) {
@@ -34,10 +46,11 @@ function utc(value) {
 
 function followFeed() {
   const status = document.getElementById("feed-status");
-  if (!status || !window.EventSource) return;
+  if (!status || !status.dataset.stream || !window.EventSource) return;
+  const root = status.dataset.stream.replace(/\/changes\/stream$/, "");
   const body = document.querySelector("#feed tbody");
   const rows = body.querySelectorAll("tr[data-seq]");
-  const last = rows.length ? rows[rows.length - 1].dataset.seq : "";
+  const last = rows.length ? rows[rows.length - 1].dataset.seq : status.dataset.after;
   const source = new EventSource(status.dataset.stream + (last ? `?after=${encodeURIComponent(last)}` : ""));
   source.onopen = () => { status.textContent = "Live: new changes appear below as they are committed."; };
   source.onerror = () => { status.textContent = "The live feed is interrupted; reconnecting…"; };
@@ -47,11 +60,18 @@ function followFeed() {
     const row = document.createElement("tr");
     row.dataset.seq = change.seq;
     for (const cell of [change.seq, utc(change.committed_at), change.contract_number, change.component,
-                        change.kind, text(change.before), text(change.after), text(change.cause)]) {
+                        change.kind, text(change.before), text(change.after), text(change.cause),
+                        flipped(change.verdicts)]) {
       const td = document.createElement("td");
       td.textContent = cell === null || cell === undefined ? "" : String(cell);
       row.appendChild(td);
     }
+    const link = document.createElement("a");  // the contract's cell opens its page, as on the server's rows
+    link.href = `${root}/contracts/${encodeURIComponent(change.contract_number)}`;
+    link.textContent = change.contract_number;
+    row.children[2].replaceChildren(link);
+    const empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
     body.appendChild(row);
   };
   source.onmessage = onChange;  // unnamed events

@@ -1,10 +1,12 @@
 """Rows of the change feed and of webhook subscriptions and deliveries (issue 11).
 
-Issue 11 names the change record's fields (``seq``, ``committed_at``, ``contract_number``,
-``component``, ``kind``, ``before``, ``after``, the cause, flipped verdicts); the subscription's
-(``id``, ``url``, ``components``, ``description``); and a delivery attempt's status, response
-code and latency, under names it leaves open: ``status``, ``response_status`` (or
-``response_code``) and ``latency_ms`` are read.
+Shapes as the API serves them (app/feed/schemas.py, app/webhooks/schemas.py): a change record has
+``seq``, ``committed_at``, ``contract_number``, ``component``, ``kind``, ``before``/``after`` (a
+component's timeline, or ``{"components": {...}}`` for a contract-level change), ``cause``
+``{kind, id}`` and ``verdicts`` it flipped; a subscription has ``id``, ``url``, ``components``
+(null: all), ``description``, ``status`` (active/failing), ``position`` (the last seq delivered),
+``attempt`` and ``next_attempt_at``; a delivery attempt has ``seq``, ``attempt``,
+``attempted_at``, ``outcome`` (delivered/failed), ``response_code``, ``latency_ms`` and ``error``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from app.web.views.times import show_instant
 def _state(value: Any) -> str:
     if not isinstance(value, dict):
         return "" if value is None else str(value)
+    if isinstance(value.get("components"), dict):  # a contract-level change: every component
+        return "; ".join(f"{name}: {_state(t)}" for name, t in value["components"].items())
     start, end = value.get("start") or "-", value.get("end") or "-"
     return f"{value.get('state')} ({start} → {end})"
 
@@ -38,7 +42,19 @@ def change_row(change: dict[str, Any]) -> dict[str, Any]:
         "before": _state(change.get("before")),
         "after": _state(change.get("after")),
         "cause": _cause(change.get("cause")),
+        "verdicts": [
+            f"{v.get('event_id')}: {_verdict(v.get('previous'))} → {_verdict(v.get('current'))}"
+            for v in change.get("verdicts") or []
+            if isinstance(v, dict)
+        ],
     }
+
+
+def _verdict(envelope: Any) -> str:
+    if not isinstance(envelope, dict):
+        return ""
+    status, code = envelope.get("status"), envelope.get("code")
+    return f"{status} ({code})" if code and code != status else str(status)
 
 
 def change_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,7 +68,11 @@ def webhook_rows(hooks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "url": h.get("url"),
             "components": ", ".join(h.get("components") or []) or "all",
             "description": h.get("description") or "",
-            "status": h.get("status") or ("failing" if h.get("failing") else "active"),
+            "status": h.get("status") or "active",
+            "position": h.get("position") or 0,
+            "attempt": h.get("attempt") or 0,
+            "next_attempt_at": show_instant(h.get("next_attempt_at")),
+            "created_at": show_instant(h.get("created_at")),
             "deliveries": [],
         }
         for h in hooks
@@ -63,10 +83,12 @@ def delivery_rows(attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "seq": a.get("seq"),
-            "at": show_instant(a.get("attempted_at") or a.get("at") or a.get("created_at")),
-            "status": a.get("status"),
-            "response": a.get("response_status") or a.get("response_code"),
-            "latency_ms": a.get("latency_ms"),
+            "attempt": a.get("attempt"),
+            "at": show_instant(a.get("attempted_at")),
+            "outcome": a.get("outcome"),
+            "response": "" if a.get("response_code") is None else a.get("response_code"),
+            "latency_ms": "" if a.get("latency_ms") is None else f"{float(a['latency_ms']):.1f}",
+            "error": a.get("error") or "",
         }
         for a in attempts
     ]

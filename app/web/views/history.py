@@ -1,14 +1,9 @@
-"""Rows of the event log, from the history endpoint's events.
+"""Rows of the event log, from the events of GET /{number}/events (app/api/history_schemas.py).
 
-Fields the console reads beyond today's history (``id``, verdict, rules version, ...):
-
-* revocation (issue 10): ``revoked`` (bool), ``revoked_at`` (RFC 3339), ``revoked_reason``. The
-  issue names ``revoked: true`` and asks for "the reason and the time of revocation" without naming
-  those two fields; ``revocation_reason`` and ``reason`` are read too.
-* a verdict changed by a late event: ``previous_verdict``, an object ``{"status", "code",
-  "message"?, "changed_at"?}`` holding the verdict before the latest change. No issue names this
-  field yet; issue 11's change records carry the same pair (previous and current verdicts) per
-  flipped event, and this is the shape the console expects the history to carry.
+* revocation: ``revoked`` (bool), ``revoked_at`` and ``revocation_reason``;
+* a verdict changed since it was given (a late event, a revocation, a re-evaluation):
+  ``previous_verdict`` ``{"status", "code", "message", "changed_at"}``, the verdict before its
+  latest change and when that change committed; null if the verdict never changed.
 """
 
 from __future__ import annotations
@@ -30,9 +25,9 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(previous, dict) and previous.get("status"):
         changed = {
             "verdict": verdict_text(previous.get("status"), previous.get("code")),
+            "message": previous.get("message") or "",
             "changed_at": show_instant(previous.get("changed_at")),
         }
-    reason = event.get("revoked_reason") or event.get("revocation_reason") or event.get("reason")
     return {
         "id": event.get("id"),
         "created_at": show_instant(event.get("created_at")),
@@ -48,15 +43,10 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
         "event_id": event.get("event_id"),
         "revoked": bool(event.get("revoked")),
         "revoked_at": show_instant(event.get("revoked_at")),
-        "revoked_reason": reason,
+        "revocation_reason": event.get("revocation_reason"),
         "previous": changed,
     }
 
 
 def event_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event_row(event) for event in events]
-
-
-def carries_previous_verdicts(events: list[dict[str, Any]]) -> bool:
-    """Whether the history says anything about earlier verdicts (the field exists on its events)."""
-    return any(PREVIOUS_VERDICT_FIELD in event for event in events)

@@ -16,7 +16,8 @@ def show_instant(text: str | None) -> str:
     if not text:
         return ""
     moment = parse_instant(text)
-    shown = moment.strftime("%Y-%m-%d %H:%M:%S") + (f".{moment.microsecond:06d}" if moment.microsecond else "")
+    # Not strftime("%Y"): glibc writes year 1 (the first rule version's effective_from) as "1".
+    shown = f"{moment.year:04d}-{moment:%m-%d %H:%M:%S}" + (f".{moment.microsecond:06d}" if moment.microsecond else "")
     return f"{shown} UTC"
 
 
