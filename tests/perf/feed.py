@@ -110,7 +110,10 @@ def webhook_latency(stack: ExitStack, tmp: Path, rate: float, seconds: float) ->
         seen.add(seq)
         committed = datetime.fromisoformat(committed_at.replace("Z", "+00:00"))
         latencies.append((received - committed.timestamp()) * 1000)
-    print(f"webhooks: sent {sent} events, {expected} records, {len(latencies)} delivered, {expected - len(latencies)} missing")
+    print(
+        f"webhooks: sent {sent} events, {expected} records, {len(latencies)} delivered, "
+        f"{expected - len(latencies)} missing"
+    )
     return latencies
 
 
