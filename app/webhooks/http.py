@@ -48,16 +48,19 @@ class Endpoint:
 
 
 class _Answer:
-    """httptools callbacks: only whether the headers and the whole message have arrived."""
+    """httptools callbacks: whether the headers and the whole message have arrived, and whether
+    the connection may be kept (read when the headers end: llhttp forgets it once the message is
+    complete)."""
 
-    __slots__ = ("complete", "headers_done")
+    __slots__ = ("complete", "headers_done", "keep_alive", "parser")
 
     def __init__(self) -> None:
-        self.headers_done = False
-        self.complete = False
+        self.headers_done = self.complete = self.keep_alive = False
+        self.parser: httptools.HttpResponseParser | None = None
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
+        self.keep_alive = self.parser is not None and self.parser.should_keep_alive()
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -98,7 +101,7 @@ class Connection:
         self._writer.write(b"".join(head) + body)
         self.used = True
         answer = _Answer()
-        parser = httptools.HttpResponseParser(answer)
+        parser = answer.parser = httptools.HttpResponseParser(answer)
         received = False
         while not answer.complete:
             data = await self._reader.read(_READ)
@@ -115,7 +118,7 @@ class Connection:
                 return parser.get_status_code(), False
             except httptools.HttpParserError as exc:
                 raise ResponseError(f"not an HTTP answer: {exc}") from None
-        return parser.get_status_code(), parser.should_keep_alive()
+        return parser.get_status_code(), answer.keep_alive
 
     def close(self) -> None:
         self._writer.close()
