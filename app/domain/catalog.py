@@ -45,9 +45,12 @@ class Catalog:
         self.versions = tuple(sorted(versions, key=lambda v: (v.effective_from, v.published_at)))
         self._starts = [v.effective_from for v in self.versions]
         self._engines: list[RulesEngine] = []
-        aliases = Aliases()
-        for version in self.versions:
-            aliases = aliases.then(version.rulebook.renames)
+        past = Aliases()
+        for index, version in enumerate(self.versions):
+            past = aliases = past.then(version.rulebook.renames)
+            later = _later_component_names(self.versions[index + 1 :])
+            if later:  # a component is one thing under all its names: an older version knows its later ones
+                aliases = Aliases(past.states, past.event_types, {**later, **past.components})
             self._engines.append(RulesEngine(version.rulebook, aliases=aliases))
         self._only = self._engines[0] if len(self._engines) == 1 else None
 
@@ -79,3 +82,14 @@ class Catalog:
             if version.hash == content_hash:
                 return engine
         return None
+
+
+def _later_component_names(later: Sequence[Version]) -> dict[str, str]:
+    """Names that later versions give components, each mapped back to the name before them all:
+    a contract created after a rename holds the new name, and its events dated before the rename
+    are judged by a version that knows only the old one."""
+    back: dict[str, str] = {}
+    for version in later:
+        for old, new in version.rulebook.renames.components.items():
+            back[new] = back.get(old, old)
+    return back
