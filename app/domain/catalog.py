@@ -53,6 +53,7 @@ class Catalog:
                 aliases = Aliases(past.states, past.event_types, {**later, **past.components})
             self._engines.append(RulesEngine(version.rulebook, aliases=aliases))
         self._only = self._engines[0] if len(self._engines) == 1 else None
+        self._known: dict[tuple[int, ...], Catalog] = {}
 
     @classmethod
     def single(cls, rulebook: Rulebook) -> Catalog:
@@ -64,6 +65,18 @@ class Catalog:
         if self._only is not None:  # the common case costs one attribute test
             return self._only
         return self._engines[max(bisect_right(self._starts, instant) - 1, 0)]
+
+    def known_at(self, instant: datetime) -> Catalog:
+        """The catalog as it was at ``instant`` (naive UTC): the versions published by then (the
+        first version at least). ``as_known_at`` judges with it, so that a version published
+        later, even backdated, does not change what the service answered at ``instant``."""
+        chosen = tuple(i for i, v in enumerate(self.versions) if v.published_at <= instant) or (0,)
+        if len(chosen) == len(self.versions):
+            return self
+        found = self._known.get(chosen)
+        if found is None:  # built once per set of versions: a catalog builds a machine per lifecycle
+            found = self._known[chosen] = Catalog([self.versions[i] for i in chosen])
+        return found
 
     @property
     def latest(self) -> RulesEngine:

@@ -49,7 +49,7 @@ async def get_timeline(contract_number: ContractNumber, request: Request, as_kno
         view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number, engine=runtime.engine))
     else:
         at = to_utc(as_known_at)
-        work = partial(known.known_timeline, number=contract_number, at=at, engine_at=_engine_at(runtime))
+        work = partial(known.known_timeline, number=contract_number, at=at, engine_at=_engine_at(runtime, at))
         view = await runtime.reader.run_off_loop(work)
     return json_response(
         {
@@ -85,8 +85,9 @@ async def get_history(
     return json_response(await runtime.reader.run_off_loop(work))
 
 
-def _engine_at(runtime: Runtime) -> EngineAt:
-    return runtime.rules.catalog.engine_at
+def _engine_at(runtime: Runtime, at: datetime) -> EngineAt:
+    """Each event judged by the version in force at its ``created_at``, among those published by ``at``."""
+    return runtime.rules.catalog.known_at(at).engine_at
 
 
 def _history_body(
@@ -96,7 +97,7 @@ def _history_body(
         page = timelines.get_history_page(conn, number=number, after=after, limit=limit, engine=runtime.engine)
     else:
         page = known.known_history_page(
-            conn, number=number, at=at, after=after, limit=limit, engine_at=_engine_at(runtime)
+            conn, number=number, at=at, after=after, limit=limit, engine_at=_engine_at(runtime, at)
         )
     return {
         "contract_number": number,
