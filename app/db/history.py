@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, func, select
 
 from app.db.tables import component_amendments as amendments
-from app.db.tables import events, revocations, verdict_changes
+from app.db.tables import events, revocations, rule_versions, verdict_changes
 
 
 class HistoryRow(NamedTuple):
@@ -118,14 +118,35 @@ def first_keys_changed_since(conn: Connection, contract_id: int, at: datetime) -
     """Per component, the smallest ordering key of an event committed or revoked after ``at``.
 
     Below that key a component's stored events are exactly those known at ``at``, so their
-    stored verdicts and timelines are the ones the service held then; only the rest is folded."""
+    stored verdicts and timelines are the ones the service held then; only the rest is folded.
+    An event that a re-evaluation (a backdated publish) changed after ``at`` counts too: its
+    verdict changed after ``at``, or it is stored under a version published after ``at``."""
     stmt = (
         select(events.c.component, func.min(events.c.sort_key))
         .select_from(_FROM)
         .where(events.c.contract_id == contract_id, (events.c.committed_at > at) | (revocations.c.committed_at > at))
         .group_by(events.c.component)
     )
-    return {component: key for component, key in conn.execute(stmt)}  # noqa: C416
+    found = {component: key for component, key in conn.execute(stmt)}  # noqa: C416
+    flipped = (
+        select(events.c.component, func.min(events.c.sort_key))
+        .select_from(events.join(verdict_changes, verdict_changes.c.event_row_id == events.c.id))
+        .where(events.c.contract_id == contract_id, verdict_changes.c.changed_at > at)
+        .group_by(events.c.component)
+    )
+    # Stored under a version published after ``at`` (a backdated publish): not known at ``at`` either.
+    published_later = (
+        select(rule_versions.c.hash).group_by(rule_versions.c.hash).having(func.min(rule_versions.c.published_at) > at)
+    )
+    later_version = (
+        select(events.c.component, func.min(events.c.sort_key))
+        .where(events.c.contract_id == contract_id, events.c.rules_version.in_(published_later))
+        .group_by(events.c.component)
+    )
+    for stmt in (flipped, later_version):
+        for component, key in conn.execute(stmt):
+            found[component] = min(key, found.get(component, key))
+    return found
 
 
 def components_known(conn: Connection, contract_id: int, at: datetime) -> list[str]:

@@ -37,6 +37,8 @@ class ListingFilter:
     component: str | None = None
     state: str | None = None
     active_on: date | None = None
+    other_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    """Other stored names of ``component`` and of ``state`` (renamed by a later rule version)."""
 
 
 def _number_range(column: Any, listing: ListingFilter, after: str | None) -> list[ColumnElement[bool]]:
@@ -50,14 +52,20 @@ def _number_range(column: Any, listing: ListingFilter, after: str | None) -> lis
 
 def _component_conditions(listing: ListingFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    components, states = listing.other_names
     if listing.component is not None:
-        conditions.append(cc.c.component == listing.component)
+        conditions.append(_one_of(cc.c.component, listing.component, components))
     if listing.state is not None:
-        conditions.append(cc.c.state == listing.state)
+        conditions.append(_one_of(cc.c.state, listing.state, states))
     if listing.active_on is not None:
         day = listing.active_on
         conditions += [cc.c.start_date <= day, or_(cc.c.end_date.is_(None), cc.c.end_date >= day)]
     return conditions
+
+
+def _one_of(column: ColumnElement[str], name: str, others: tuple[str, ...]) -> ColumnElement[bool]:
+    others = tuple(o for o in others if o != name)
+    return column == name if not others else column.in_((name, *others))
 
 
 def contract_page(

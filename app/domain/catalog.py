@@ -45,11 +45,15 @@ class Catalog:
         self.versions = tuple(sorted(versions, key=lambda v: (v.effective_from, v.published_at)))
         self._starts = [v.effective_from for v in self.versions]
         self._engines: list[RulesEngine] = []
-        aliases = Aliases()
-        for version in self.versions:
-            aliases = aliases.then(version.rulebook.renames)
+        past = Aliases()
+        for index, version in enumerate(self.versions):
+            past = aliases = past.then(version.rulebook.renames)
+            later = _later_component_names(self.versions[index + 1 :])
+            if later:  # a component is one thing under all its names: an older version knows its later ones
+                aliases = Aliases(past.states, past.event_types, {**later, **past.components})
             self._engines.append(RulesEngine(version.rulebook, aliases=aliases))
         self._only = self._engines[0] if len(self._engines) == 1 else None
+        self._known: dict[tuple[int, ...], Catalog] = {}
 
     @classmethod
     def single(cls, rulebook: Rulebook) -> Catalog:
@@ -61,6 +65,18 @@ class Catalog:
         if self._only is not None:  # the common case costs one attribute test
             return self._only
         return self._engines[max(bisect_right(self._starts, instant) - 1, 0)]
+
+    def known_at(self, instant: datetime) -> Catalog:
+        """The catalog as it was at ``instant`` (naive UTC): the versions published by then (the
+        first version at least). ``as_known_at`` judges with it, so that a version published
+        later, even backdated, does not change what the service answered at ``instant``."""
+        chosen = tuple(i for i, v in enumerate(self.versions) if v.published_at <= instant) or (0,)
+        if len(chosen) == len(self.versions):
+            return self
+        found = self._known.get(chosen)
+        if found is None:  # built once per set of versions: a catalog builds a machine per lifecycle
+            found = self._known[chosen] = Catalog([self.versions[i] for i in chosen])
+        return found
 
     @property
     def latest(self) -> RulesEngine:
@@ -79,3 +95,14 @@ class Catalog:
             if version.hash == content_hash:
                 return engine
         return None
+
+
+def _later_component_names(later: Sequence[Version]) -> dict[str, str]:
+    """Names that later versions give components, each mapped back to the name before them all:
+    a contract created after a rename holds the new name, and its events dated before the rename
+    are judged by a version that knows only the old one."""
+    back: dict[str, str] = {}
+    for version in later:
+        for old, new in version.rulebook.renames.components.items():
+            back[new] = back.get(old, old)
+    return back

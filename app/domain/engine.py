@@ -155,8 +155,37 @@ class RulesEngine:
         return renamed if renamed in self._lifecycle_of else None
 
     def stored_names(self, component: str) -> tuple[str, ...]:
-        """``component`` and every earlier name of it, as contracts may still hold them."""
+        """``component`` and every other name of it (earlier, or later for a version superseded
+        by a rename), as contracts may hold them."""
         return self._stored_names.get(component, (component,))
+
+    def shown_component(self, stored: str) -> str:
+        """The name answers give a component stored as ``stored``: this version's name for it.
+
+        Stored rows keep the name they were written with (the log is not rewritten by a rule
+        change); reads show them under the name of the version in force."""
+        return self.component_of(stored) or stored
+
+    def shown_state(self, stored_component: str, state: str) -> str:
+        """``state`` as this version spells it, where a ``renamed: states`` mapping covers it."""
+        component = self.component_of(stored_component)
+        if component is None or state in self._states_of[component]:
+            return state
+        mapped = self.state_aliases.get(state)
+        return mapped if mapped is not None and mapped in self._states_of[component] else state
+
+    def shown(self, stored_component: str, timeline: ComponentTimeline) -> tuple[str, ComponentTimeline]:
+        """A stored component and its timeline under this version's names."""
+        return self.shown_component(stored_component), _named(
+            timeline, self.shown_state(stored_component, timeline.state)
+        )
+
+    def shown_filter(self, component: str | None, state: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The stored names a filter by ``component`` and ``state`` (this version's names) matches."""
+        components = () if component is None else self.stored_names(self.component_of(component) or component)
+        if state is None:
+            return components, ()
+        return components, (state, *(old for old, new in self.state_aliases.items() if new == state))
 
     def event_type(self, name: str) -> EventType | None:
         """The event type ``name`` is in this version, through a rename if it has one."""
@@ -176,7 +205,11 @@ class RulesEngine:
         return self.apply(component, timeline, known.trigger, facts)
 
     def initial(self, component: str) -> ComponentTimeline:
-        return ComponentTimeline(self._lifecycle_of[component].initial)
+        """The initial timeline of ``component``, also when given by a name it is stored under."""
+        lifecycle = self._lifecycle_of.get(component)
+        if lifecycle is None:
+            lifecycle = self._lifecycle_of[self.component_of(component) or component]
+        return ComponentTimeline(lifecycle.initial)
 
     def state_of(self, component: str, state: str) -> str:
         """``state`` in this version's names; a stored name that no mapping covers is refused."""

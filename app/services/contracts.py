@@ -97,8 +97,10 @@ def amend_contract(
     cid = ids[number]
     held = [r.component for r in queries.timeline_rows(conn, cid)]
     for component in add:
-        if component in held:
+        if any(name in held for name in engine.stored_names(component)):
             raise Conflict(f"Contract {number} already holds component {component}.", "component_exists")
+    # A component may be stored under an earlier name (renamed: components): remove that row.
+    remove = [next((n for n in engine.stored_names(c) if n in held), c) for c in remove]
     for component in remove:
         if component not in held:
             raise Conflict(f"Contract {number} does not hold component {component}.", "component_not_held")
@@ -130,7 +132,7 @@ def amend_contract(
         )
     cause = Cause("amendment", number)
     outbox.record(conn, [ContractChange(number, CONTRACT_AMENDED, cause, before=before, after=_timelines(conn, cid))])
-    return get_contract(conn, number=number)
+    return get_contract(conn, number=number, engine=engine)
 
 
 def _timelines(conn: Connection, contract_id: int) -> dict[str, ComponentTimeline]:
@@ -140,11 +142,13 @@ def _timelines(conn: Connection, contract_id: int) -> dict[str, ComponentTimelin
     }
 
 
-def get_contract(conn: Connection, *, number: str) -> ContractView:
+def get_contract(conn: Connection, *, number: str, engine: RulesEngine) -> ContractView:
+    """The contract with its components named as ``engine`` (the version in force) names them."""
     row = queries.contract_by_number(conn, number)
     if row is None:
         raise not_found(number)
-    return ContractView(row.number, row.created_at, [r.component for r in queries.timeline_rows(conn, row.id)])
+    held = [engine.shown_component(r.component) for r in queries.timeline_rows(conn, row.id)]
+    return ContractView(row.number, row.created_at, held)
 
 
 def delete_contract(conn: Connection, *, number: str) -> None:

@@ -14,7 +14,6 @@ contract's events; a T before late corrections costs about 6 µs per event folde
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -29,6 +28,7 @@ from app.db.history import (
     known_moves,
     latest_verdict_changes,
 )
+from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
 from app.domain.replay import ComponentReplay, Move, Outcome, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
@@ -36,8 +36,14 @@ from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor
 from app.services.timelines import HistoryPage, TimelineView, page_of, recorded
 
-EngineAt = Callable[[datetime], RulesEngine]
-"""The rule tables in force at an instant; one engine today, rule versions will choose."""
+__all__ = ["EngineAt", "known_history_page", "known_timeline"]
+
+
+def _initial(engine: RulesEngine, stored_component: str) -> ComponentTimeline | None:
+    """The initial timeline of a component stored as ``stored_component``; None if ``engine``
+    neither defines nor maps it (then its stored timeline stands)."""
+    component = engine.component_of(stored_component)
+    return None if component is None else engine.initial(component)
 
 
 class _Known:
@@ -53,10 +59,9 @@ class _Known:
         changed_from = first_keys_changed_since(conn, contract.id, at)
         self.outcomes: list[Outcome | None] = [None] * len(self.rows)
         self.timelines: dict[str, ComponentTimeline] = {}
-        event_types = self.engine.rulebook.event_types
         tails: dict[str, list[int]] = {c: [] for c in self.components}
         for index, row in enumerate(self.rows):
-            event_type = event_types.get(row.type)
+            event_type = engine_at(row.created_at).event_type(row.type)  # the version in force for it
             if not self.counting[index] or row.component not in tails or event_type is None:
                 continue
             if row.component in changed_from and row.sort_key >= changed_from[row.component]:
@@ -66,7 +71,11 @@ class _Known:
                 self.outcomes[index] = Outcome(Verdict(row.accepted, row.code, row.message), after, row.rules_version)
                 self.timelines[row.component] = after
         for component, indexes in tails.items():
-            before = self.timelines.get(component) or self.engine.initial(component)
+            if not indexes:
+                continue
+            before = self.timelines.get(component) or _initial(engine_at(self.rows[indexes[0]].created_at), component)
+            if before is None:  # a component the version in force then does not know: stored verdicts stand
+                continue
             moves = [_move(self.rows[i]) for i in indexes]
             result: ComponentReplay[None] = replay_component(self.engine_at, component, before, moves, ())
             for index, outcome in zip(indexes, result.new, strict=True):
@@ -83,15 +92,13 @@ def known_timeline(conn: Connection, *, number: str, at: datetime, engine_at: En
     engine = engine_at(at)
     components = components_known(conn, contract.id, at)
     changed_from = first_keys_changed_since(conn, contract.id, at)
-    event_types = engine.rulebook.event_types
     stored: dict[str, ComponentTimeline] = {}
     tails: dict[str, list[Move]] = {c: [] for c in components}
     for row in known_moves(conn, contract.id, at):
         revoked_at = row.revocation_committed_at
         if (revoked_at is not None and revoked_at <= at) or row.component not in tails:
             continue
-        event_type = event_types.get(row.type)
-        if event_type is None:
+        if engine_at(row.created_at).event_type(row.type) is None:
             continue
         first_changed = changed_from.get(row.component)
         if first_changed is not None and row.sort_key >= first_changed:
@@ -102,13 +109,20 @@ def known_timeline(conn: Connection, *, number: str, at: datetime, engine_at: En
             )
     timelines: dict[str, ComponentTimeline] = {}
     for component, moves in tails.items():
-        before = stored.get(component) or engine.initial(component)
-        if not moves:
-            timelines[component] = before
-            continue
-        result: ComponentReplay[None] = replay_component(engine_at, component, before, moves, ())
-        timelines[component] = result.final or before
+        before = stored.get(component) or _initial(engine_at(moves[0].created_at if moves else at), component)
+        if before is None:  # a component the version in force then does not know: as stored now
+            before = _stored_now(conn, contract.id, component)
+        elif moves:
+            result: ComponentReplay[None] = replay_component(engine_at, component, before, moves, ())
+            before = result.final or before
+        name, shown = engine.shown(component, before)
+        timelines[name] = shown
     return TimelineView(number, timelines)
+
+
+def _stored_now(conn: Connection, contract_id: int, component: str) -> ComponentTimeline:
+    row = next(r for r in queries.timeline_rows(conn, contract_id) if r.component == component)
+    return queries.stored_timeline(row.state, row.start_date, row.end_date, row.dates)
 
 
 def known_history_page(
@@ -116,7 +130,6 @@ def known_history_page(
 ) -> HistoryPage:
     position = None if after is None else decode_cursor(after, number)
     known = _Known(conn, number, at, engine_at)
-    version = known.engine.rulebook.version
     chosen: list[int] = [i for i, row in enumerate(known.rows) if position is None or _after(row, position)][
         : limit + 1
     ]
@@ -127,13 +140,14 @@ def known_history_page(
         row, outcome = known.rows[index], known.outcomes[index]
         change = changes.get(row.id)
         if outcome is None:
-            events.append(recorded(row, revoked=not known.counting[index], change=change))
+            events.append(recorded(row, known.engine, revoked=not known.counting[index], change=change))
         else:
             events.append(
                 recorded(
                     row,
+                    known.engine,
                     verdict=outcome.verdict,
-                    rules_version=version,
+                    rules_version=outcome.version,  # the version in force at its created_at
                     revoked=False,
                     change=change,
                     after=outcome.after,

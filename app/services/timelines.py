@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from app.db import queries
 from app.db.history import HistoryRow, VerdictChangeRow, history_page, latest_verdict_changes
+from app.domain.engine import RulesEngine
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.services.contracts import not_found
 from app.services.history_cursor import decode_cursor, encode_cursor, event_public_id
@@ -58,11 +59,13 @@ class PreviousVerdict:
     changed_at: datetime
 
 
-def get_timeline(conn: Connection, *, number: str) -> TimelineView:
+def get_timeline(conn: Connection, *, number: str, engine: RulesEngine) -> TimelineView:
+    """The stored timelines, each component and state under the names of ``engine`` (the version
+    in force): stored rows keep the names they were written with, a rename shows at once."""
     rows = queries.timeline_by_number(conn, number)
     if not rows:  # every contract holds at least one component
         raise not_found(number)
-    return TimelineView(number, dict(rows))
+    return TimelineView(number, dict(engine.shown(component, timeline) for component, timeline in rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,9 @@ class HistoryPage:
     """The cursor of the following page; None when this page holds the last stored event."""
 
 
-def get_history_page(conn: Connection, *, number: str, after: str | None, limit: int) -> HistoryPage:
+def get_history_page(
+    conn: Connection, *, number: str, after: str | None, limit: int, engine: RulesEngine
+) -> HistoryPage:
     """Up to ``limit`` stored events in ``created_at`` order, after the position ``after`` names.
 
     One row more than asked for is read: it says whether a next page exists, so the last page
@@ -83,7 +88,7 @@ def get_history_page(conn: Connection, *, number: str, after: str | None, limit:
         raise not_found(number)
     rows = history_page(conn, contract.id, position, limit + 1)
     changes = latest_verdict_changes(conn, [row.id for row in rows[:limit]], None)
-    events = [recorded(row, change=changes.get(row.id)) for row in rows[:limit]]
+    events = [recorded(row, engine, change=changes.get(row.id)) for row in rows[:limit]]
     return page_of(number, events, rows[:limit], more=len(rows) > limit)
 
 
@@ -94,6 +99,7 @@ def page_of(number: str, events: list[RecordedEvent], rows: list[HistoryRow], *,
 
 def recorded(
     row: HistoryRow,
+    engine: RulesEngine,
     *,
     verdict: Verdict | None = None,
     rules_version: str | None = None,
@@ -103,7 +109,10 @@ def recorded(
 ) -> RecordedEvent:
     """A row as the history shows it; ``verdict``, ``rules_version`` and ``revoked`` replace the
     stored ones when the history is read as known at an earlier instant. ``change`` is the
-    event's latest verdict change known at the instant read for: the verdict it replaced."""
+    event's latest verdict change known at the instant read for: the verdict it replaced.
+
+    The component is named as ``engine`` (the version in force) names it; the event's type and
+    ``state_after`` stay as the version that judged it wrote them (see ``rules_version``)."""
     accepted, code, message = (
         (row.accepted, row.code, row.message) if verdict is None else (verdict.accepted, verdict.code, verdict.message)
     )
@@ -112,7 +121,7 @@ def recorded(
     return RecordedEvent(
         event_public_id(row.id),
         row.type,
-        row.component,
+        engine.shown_component(row.component),
         row.day,
         row.created_at,
         row.received_at,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -153,3 +154,84 @@ def test_each_lifecycle_diagram_is_a_document_of_its_own(client: TestClient) -> 
     assert client.get("/rules/diagram?component=energy_supply").text.count("supply_energy_end") >= 1
     unknown = client.get("/rules/diagram?lifecycle=nope")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "lifecycle_not_found")
+
+
+RENAMED_COMPONENT = {"components.yaml": {"  energy_supply:\n": "  power_supply:\n"}}
+
+
+def test_a_renamed_component_is_refused_without_a_mapping(settings: Settings, tmp_path: Path) -> None:
+    with serving(settings, RULES) as client:
+        seed(client)
+    bare = edited_rules(tmp_path, "bare", RENAMED_COMPONENT)
+    with pytest.raises(RulesRefused, match="would orphan stored data") as refused, serving(settings, bare):
+        pass
+    assert "stored component 'energy_supply' (1 contract(s), 2 event(s)) is neither defined nor mapped" in str(
+        refused.value
+    )
+
+
+def test_a_renamed_component_answers_under_its_new_name_and_never_500(settings: Settings, tmp_path: Path) -> None:
+    """Stored rows keep 'energy_supply'; once the version renaming it is in force every answer
+    names it 'power_supply', and as_known_at before the rename answers as it did then."""
+    with serving(settings, RULES) as client:
+        seed(client)
+        before_rename = now_utc().isoformat() + "Z"
+    mapped = edited_rules(
+        tmp_path, "mapped", with_mapping(RENAMED_COMPONENT, "renamed: {components: {energy_supply: power_supply}}\n")
+    )
+    with serving(settings, mapped) as client:
+        answers = []
+
+        def call(method: str, url: str, json: Any = None) -> Any:
+            response = client.request(method, url, json=json)
+            answers.append((method, url, response.status_code))
+            assert response.status_code < 500, (method, url, response.text)
+            return response.json()
+
+        names = ["battery_optimization", "heatpump_optimization", "power_supply"]
+        timeline = call("GET", "/1234/contract_timeline")["components"]
+        assert sorted(timeline) == names
+        assert timeline["power_supply"]["state"] == "ended"
+        assert sorted(call("GET", "/contract/1234")["components"]) == names
+        supply = [e for e in history_of(client) if e["type"].startswith("supply")]
+        assert {e["component"] for e in supply} == {"power_supply"}
+        now = now_utc().isoformat() + "Z"
+        assert sorted(call("GET", f"/1234/contract_timeline?as_known_at={now}")["components"]) == names
+        known = call("GET", f"/1234/events?as_known_at={now}")["events"]
+        assert {e["component"] for e in known if e["type"].startswith("supply")} == {"power_supply"}
+        then = call("GET", f"/1234/contract_timeline?as_known_at={before_rename}")["components"]
+        assert "energy_supply" in then
+        listed = call("GET", "/contracts?component=power_supply&state=ended")["items"]
+        assert [i["contract_number"] for i in listed] == ["1234"]
+        assert sorted(listed[0]["components"]) == names
+
+        # Writes: a late event (old version), a new one (new version), amendments, a revocation.
+        late = call("POST", "/event", json=event("supply_energy_start", "2023-12-01", "2023-12-31T00:00:00"))
+        assert late["code"] == "accepted"
+        assert call("POST", "/event", json=event("supply_energy_start", "2024-04-01"))["code"] == "restart_after_end"
+        assert call("PATCH", "/contract/1234", json={"add_components": ["power_supply"]})["code"] == "component_exists"
+        assert (
+            call("PATCH", "/contract/1234", json={"add_components": ["energy_supply"]})["code"] == "invalid_components"
+        )
+        revoked = call("POST", f"/events/{history_of(client)[0]['id']}/revoke", json={"reason": "sent twice"})
+        assert revoked["status"] != "error", revoked
+
+        # A contract made after the rename holds the new name; an event dated before the rename is
+        # judged by the version in force then, which knows the component by its old name.
+        make_contract(client, "5678", ["power_supply"])
+        backdated = call(
+            "POST", "/event", json=event("supply_energy_start", "2024-01-01", "2024-01-01T00:00:00", "5678")
+        )
+        assert backdated["code"] == "accepted"
+        assert call("GET", "/5678/contract_timeline")["components"] == {
+            "power_supply": {"start": "2024-01-01", "end": None, "state": "started"}
+        }
+        assert {e["component"] for e in history_of(client, "5678")} == {"power_supply"}
+        for path in ("/changes", "/ui/contracts/1234", "/ui/contracts?component=power_supply", "/rules/diff"):
+            assert client.get(path).status_code < 500, path
+        assert all(status < 500 for *_, status in answers)
+
+
+def history_of(client: TestClient, number: str = "1234") -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = client.get(f"/{number}/events").json()["events"]
+    return events

@@ -59,7 +59,7 @@ async def create_contract(body: ContractCreate, request: Request, runtime: Runti
 
 @router.get("/{contract_number}", response_model=ContractRead, responses=error_examples(NOT_FOUND))
 async def get_contract(contract_number: ContractNumber, runtime: RuntimeDep) -> ContractRead:
-    view = await runtime.reader.run(partial(contracts.get_contract, number=contract_number))
+    view = await runtime.reader.run(partial(contracts.get_contract, number=contract_number, engine=runtime.engine))
     return ContractRead(contract_number=view.contract_number, created_at=view.created_at, components=view.components)
 
 

@@ -46,7 +46,8 @@ async def list_contracts(
 ) -> Any:
     """Contracts in number order, each with its components' start, end and state. Filters combine:
     ``component``, ``state`` and ``active_on`` apply to the same component."""
-    listing = ListingFilter(prefix, component, state, active_on)
+    engine = runtime.engine  # names as the version in force gives them, whatever stored rows hold
+    listing = ListingFilter(prefix, component, state, active_on, engine.shown_filter(component, state))
     page = await runtime.reader.run_off_loop(partial(list_page, listing=listing, after=after, limit=limit))
     return json_response(
         {
@@ -55,7 +56,8 @@ async def list_contracts(
                     "contract_number": item.contract_number,
                     "created_at": item.created_at,
                     "components": {
-                        name: {"start": t.start, "end": t.end, "state": t.state} for name, t in item.components
+                        name: {"start": t.start, "end": t.end, "state": t.state}
+                        for name, t in (engine.shown(c, stored) for c, stored in item.components)
                     },
                 }
                 for item in page.items

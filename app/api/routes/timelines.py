@@ -13,6 +13,7 @@ from app.api.deps import runtime_of
 from app.api.history_schemas import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from app.api.responses import error_examples, json_response
 from app.api.schemas import ContractNumber, IsoDateTime, TimelineRead
+from app.domain.catalog import EngineAt
 from app.domain.ordering import to_utc
 from app.runtime import Runtime
 from app.services import known, timelines
@@ -45,10 +46,10 @@ async def get_timeline(contract_number: ContractNumber, request: Request, as_kno
     except ``as_known_at``, which folds the log as it was known then."""
     runtime = runtime_of(request)
     if as_known_at is None:
-        view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number))
+        view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number, engine=runtime.engine))
     else:
         at = to_utc(as_known_at)
-        work = partial(known.known_timeline, number=contract_number, at=at, engine_at=_engine_at(runtime))
+        work = partial(known.known_timeline, number=contract_number, at=at, engine_at=_engine_at(runtime, at))
         view = await runtime.reader.run_off_loop(work)
     return json_response(
         {
@@ -84,18 +85,19 @@ async def get_history(
     return json_response(await runtime.reader.run_off_loop(work))
 
 
-def _engine_at(runtime: Runtime) -> known.EngineAt:
-    return runtime.rules.catalog.engine_at
+def _engine_at(runtime: Runtime, at: datetime) -> EngineAt:
+    """Each event judged by the version in force at its ``created_at``, among those published by ``at``."""
+    return runtime.rules.catalog.known_at(at).engine_at
 
 
 def _history_body(
     conn: Connection, *, number: str, after: str | None, limit: int, at: datetime | None, runtime: Runtime
 ) -> dict[str, Any]:
     if at is None:
-        page = timelines.get_history_page(conn, number=number, after=after, limit=limit)
+        page = timelines.get_history_page(conn, number=number, after=after, limit=limit, engine=runtime.engine)
     else:
         page = known.known_history_page(
-            conn, number=number, at=at, after=after, limit=limit, engine_at=_engine_at(runtime)
+            conn, number=number, at=at, after=after, limit=limit, engine_at=_engine_at(runtime, at)
         )
     return {
         "contract_number": number,
