@@ -103,7 +103,8 @@ class Writer:
     ) -> None:
         self._engine, self._group_max = engine, group_max
         self._hooks: TransactionHooks = hooks or _NoHooks()
-        self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=queue_max)
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._queue_max = queue_max
         self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
         self._probe = probe or StorageProbe(engine)
         self._lock_rows = engine.dialect.name != "sqlite"  # SQLite's BEGIN IMMEDIATE already serialises writers
@@ -144,10 +145,11 @@ class Writer:
             raise Unavailable(self._stopped, "writer_stopped")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        try:
-            self._queue.put_nowait(_Write(work, future, loop, locks))
-        except queue.Full:
-            raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded") from None
+        # SimpleQueue (C, lock-free for the caller) with a size check: a bound that may be passed by
+        # a few concurrent puts, at a fraction of queue.Queue's cost per write.
+        if self._queue.qsize() >= self._queue_max:
+            raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded")
+        self._queue.put(_Write(work, future, loop, locks))
         if self._stopped is not None:  # the thread died between the check above and the put
             self._fail_pending()
         return await future

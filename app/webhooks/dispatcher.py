@@ -81,6 +81,8 @@ class Dispatcher:
         self._woken: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
+        self._quiet_until = 0.0
+        """Until then (monotonic), commits do not wake the dispatcher: it last found no subscription."""
 
     def start_thread(self) -> None:
         """Run on a thread of its own, with its own event loop, until ``stop_thread``."""
@@ -114,7 +116,13 @@ class Dispatcher:
             thread.join(timeout)
 
     def wake(self, head: int) -> None:
-        """The feed's head moved; callable from any thread (the notifier's listener)."""
+        """The feed's head moved; callable from any thread (the notifier's listener).
+
+        While the last look found no subscription at all, commits do not wake the dispatcher:
+        its idle round (every ``IDLE`` seconds) notices a new subscription, and the writer does
+        not pay a wake-up per commit for nothing."""
+        if time.monotonic() < self._quiet_until:
+            return
         loop, woken = self._loop, self._woken
         if loop is not None and woken is not None:
             with contextlib.suppress(RuntimeError):  # the loop has closed
@@ -153,6 +161,10 @@ class Dispatcher:
         now = _now()
         until = now + timedelta(seconds=self._settings.lease)
         with self._reads.connect() as conn:
+            if not queries.any_subscription(conn):
+                self._quiet_until = time.monotonic() + IDLE
+                return []
+            self._quiet_until = 0.0
             if not queries.any_due(conn, now=now, head=feed_queries.position(conn, feed_queries.HEAD)):
                 return []
         with self._engine.begin() as conn:
