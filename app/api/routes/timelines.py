@@ -7,6 +7,8 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from app.api.deps import runtime_of
@@ -40,10 +42,51 @@ AsKnownAt = Annotated[
 ]
 
 
-@router.get("/{contract_number}/contract_timeline", response_model=TimelineRead, responses=NOT_FOUND)
-async def get_timeline(contract_number: ContractNumber, request: Request, as_known_at: AsKnownAt = None) -> Response:
+_AS_KNOWN_AT = TypeAdapter(IsoDateTime)
+_AS_KNOWN_AT_DESCRIPTION = (
+    "Answer exactly what this endpoint answered at this instant: only the events, revocations and "
+    "amendments committed at or before it count (404 before the contract existed)."
+)
+
+
+def _as_known_at(request: Request) -> datetime | None:
+    """``as_known_at`` from the query string, read by hand on the hottest read.
+
+    A declared query parameter makes FastAPI solve the route's parameters on every request, about
+    a sixth of a timeline read; the plain read has no query string and skips all of it. The
+    parameter is documented through ``openapi_extra`` and refused with the usual 422 envelope."""
+    if not request.scope["query_string"]:
+        return None
+    raw = request.query_params.get("as_known_at")
+    if raw is None:
+        return None
+    try:
+        return _AS_KNOWN_AT.validate_python(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("query", "as_known_at")} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+
+
+@router.get(
+    "/{contract_number}/contract_timeline",
+    response_model=TimelineRead,
+    responses=NOT_FOUND,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "as_known_at",
+                "in": "query",
+                "required": False,
+                "description": _AS_KNOWN_AT_DESCRIPTION,
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+    },
+)
+async def get_timeline(contract_number: ContractNumber, request: Request) -> Response:
     """Start, end and state of each of the contract's components, as stored; reads never replay,
     except ``as_known_at``, which folds the log as it was known then."""
+    as_known_at = _as_known_at(request)
     runtime = runtime_of(request)
     if as_known_at is None:
         view = await runtime.reader.run(partial(timelines.get_timeline, number=contract_number, engine=runtime.engine))
