@@ -73,10 +73,6 @@ def _due(now: datetime, head: int) -> Any:
     )
 
 
-def any_subscription(conn: Connection) -> bool:
-    return conn.execute(select(webhooks.c.id).limit(1)).first() is not None
-
-
 def any_due(conn: Connection, *, now: datetime, head: int) -> bool:
     """Whether a claim would find work: a read, so idle dispatchers never take a write lock."""
     return conn.execute(select(webhooks.c.id).where(*_due(now, head)).limit(1)).first() is not None
