@@ -182,7 +182,7 @@ def test_revoke_strikes_the_event_through_and_changes_the_bar(client: TestClient
     last = client.get("/ui/contracts/1234", params={"format": "json"}).json()["events"][-1]["id"]
     done = client.post("/ui/contracts/1234/revoke", data={"event": last, "reason": "sent by mistake", "csrf": csrf[1]})
     assert done.status_code == 200
-    assert "revoked" in done.text
+    assert f"Event {last} revoked; 0 other verdict(s) changed." in done.text
     model = client.get("/ui/contracts/1234", params={"format": "json"}).json()
     assert model["events"][-1]["revoked"] is True
     assert model["events"][-1]["revocation_reason"] == "sent by mistake"

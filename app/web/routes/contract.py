@@ -8,8 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web.auth import write_refusal
-from app.web.capabilities import AMEND, AS_KNOWN_AT, HISTORY_AS_KNOWN_AT, REVOKE
+from app.web.auth import Principal, write_refusal
+from app.web.capabilities import AMEND, AS_KNOWN_AT, HISTORY_AS_KNOWN_AT, REVOKE, Need
 from app.web.client import ApiError, path_of
 from app.web.console import Console, back, form_of
 from app.web.views.gantt import gantt
@@ -95,18 +95,28 @@ async def contract_page(request: Request) -> Response:
     return console.render(request, principal, "contract.html", model)
 
 
-async def revoke(request: Request) -> Response:
+async def _write_action(
+    request: Request, need: Need, what: str
+) -> tuple[Console, Principal, dict[str, str], str, Response | None]:
+    """What every write action starts with: the form, the key's scope and CSRF, the endpoint it needs."""
     console: Console = request.app.state.console
-    number = request.path_params["number"]
     form = await form_of(request)
-    here = f"/contracts/{path_of(number)}"
+    here = f"/contracts/{path_of(request.path_params['number'])}"
     principal = console.principal(request)
     refusal = write_refusal(request, principal, form.get("csrf"))
     if refusal:
-        return back(request, here, problem=refusal)
-    missing = console.capabilities.missing(REVOKE)
+        return console, principal, form, here, back(request, here, problem=refusal)
+    missing = console.capabilities.missing(need)
     if missing:
-        return back(request, here, problem=f"Revoking needs {missing[0]}, which this service does not serve yet.")
+        problem = f"{what} needs {missing[0]}, which this service does not serve yet."
+        return console, principal, form, here, back(request, here, problem=problem)
+    return console, principal, form, here, None
+
+
+async def revoke(request: Request) -> Response:
+    console, principal, form, here, refused = await _write_action(request, REVOKE, "Revoking")
+    if refused is not None:
+        return refused
     body = {"reason": form["reason"]} if form.get("reason", "").strip() else {}
     try:
         answer = await console.api(request, principal).json(
@@ -114,26 +124,17 @@ async def revoke(request: Request) -> Response:
         )
     except ApiError as exc:
         return back(request, here, problem=str(exc))
-    changed = len(answer.get("changed") or [])
     if answer.get("duplicate"):
         return back(request, here, notice=f"Event {form.get('event')} was already revoked; nothing changed.")
+    changed = answer.get("changed_total", len(answer.get("changed") or []))
     return back(request, here, notice=f"Event {form.get('event')} revoked; {changed} other verdict(s) changed.")
 
 
 async def add_component(request: Request) -> Response:
-    console: Console = request.app.state.console
+    console, principal, form, here, refused = await _write_action(request, AMEND, "Adding a component")
+    if refused is not None:
+        return refused
     number = request.path_params["number"]
-    form = await form_of(request)
-    here = f"/contracts/{path_of(number)}"
-    principal = console.principal(request)
-    refusal = write_refusal(request, principal, form.get("csrf"))
-    if refusal:
-        return back(request, here, problem=refusal)
-    missing = console.capabilities.missing(AMEND)
-    if missing:
-        return back(
-            request, here, problem=f"Adding a component needs {missing[0]}, which this service does not serve yet."
-        )
     try:
         await console.api(request, principal).json(
             "PATCH", path_of("", "contract", number), body={"add_components": [form.get("component", "")]}
