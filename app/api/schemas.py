@@ -172,21 +172,3 @@ class ComponentTimelineRead(BaseModel):
 class TimelineRead(BaseModel):
     contract_number: str
     components: dict[str, ComponentTimelineRead]
-
-
-class RecordedEventRead(BaseModel):
-    type: str
-    component: str
-    date: date
-    created_at: UtcDateTime
-    received_at: UtcDateTime
-    event_id: str | None
-    status: Literal["accepted", "rejected"]
-    code: str
-    message: str
-    rules_version: str
-
-
-class HistoryRead(BaseModel):
-    contract_number: str
-    events: list[RecordedEventRead]
