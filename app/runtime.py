@@ -89,7 +89,13 @@ def open_runtime(settings: Settings) -> Runtime:
         len(rulebook.event_types),
         len(catalog.versions),
     )
-    recorder = EventRecorder(holder, writer, engines.reader, max_future_skew=settings.max_future_skew)
+    recorder = EventRecorder(
+        holder,
+        writer,
+        engines.reader,
+        max_future_skew=settings.max_future_skew,
+        max_rejudge=settings.max_rejudge or None,
+    )
     watcher = RulesWatcher(engines.reader, holder, interval=settings.rules_poll_seconds)
     watcher.start()
     return Runtime(settings, holder, engines, writer, Reader(engines.reader), recorder, watcher, notifier)

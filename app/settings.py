@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.replay import MAX_REJUDGE
 from app.webhooks.schedule import parse_schedule
 
 
@@ -25,6 +26,14 @@ class Settings(BaseSettings):
         timedelta(minutes=5),
         ge=timedelta(0),
         description="How far past the time of receipt a created_at may lie; ISO 8601 duration or seconds.",
+    )
+    max_rejudge: int = Field(
+        MAX_REJUDGE,
+        ge=0,
+        description=(
+            "Most stored events of one component a POST /event or /events may judge again when placing a late "
+            "event (409 rejudge_limit_exceeded beyond it); 0: no limit."
+        ),
     )
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
     rules_poll_seconds: float = Field(

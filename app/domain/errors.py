@@ -56,3 +56,13 @@ def unsupported_event_type(event_type: str, supported: Collection[str]) -> Verdi
         "unsupported_event_type",
         f"Unsupported event type '{event_type}'. Supported types: {', '.join(sorted(supported))}.",
     )
+
+
+def rejudge_limit_exceeded(where: str, contract_number: str, component: str, limit: int) -> Conflict:
+    """A request refused because placing it would judge too many stored events again."""
+    return Conflict(
+        f"{where}placing this event on contract {contract_number} would judge more than {limit:,} stored events "
+        f"of {component} again (those created after it), more than one write may do (MAX_REJUDGE={limit}). "
+        "Nothing was stored; an operator can raise the limit, or send the history in created_at order.",
+        "rejudge_limit_exceeded",
+    )

@@ -10,6 +10,11 @@ function of (timeline, event), so from there on every stored outcome is what re-
 give, and the stored projection stands. That bound is what keeps a late event that changes
 nothing cheap, whatever the history length. An event stored under another version than the
 one in force for it is re-judged, and counts as unchanged only if its verdict and timeline are.
+
+A ``limit`` bounds the work: the loop raises ``RejudgeLimitReached`` before it would judge
+more than ``limit`` stored events, having judged no more than that, so a caller can refuse a
+request whose cost would grow with the history behind it (the worst case, where every later
+verdict flips, can never stop early).
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ from app.domain.guards import Facts
 from app.domain.timeline import ComponentTimeline, Verdict
 
 Ref = TypeVar("Ref")
+
+MAX_REJUDGE = 500
+"""The default limit on stored events one write may judge again (setting ``MAX_REJUDGE``): a
+late event flipping a longer tail would hold the writer, and every other client, for as long
+as rewriting it takes; refused, it costs no more than the limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +61,14 @@ class Recorded(Generic[Ref]):
     version: str
     """The rule version that judged it."""
     ref: Ref
+
+
+class RejudgeLimitReached(Exception):
+    """Replaying would judge more than ``limit`` stored events again."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} stored events to judge again")
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +99,14 @@ def replay_component(
     stored: Iterable[Recorded[Ref]],
     *,
     stored_before: ComponentTimeline | None = None,
+    limit: int | None = None,
 ) -> ComponentReplay[Ref]:
     """Merge ``new`` (sorted by key, keys distinct from stored ones) into ``stored`` (sorted).
 
     ``stored_before`` is the timeline stored just before the first of ``stored``, when it is not
     ``before``: a revocation replays from the timeline before the revoked event (``before``),
-    while the stored events after it were judged from the timeline after it."""
+    while the stored events after it were judged from the timeline after it. ``limit`` (when
+    given) is the most stored events it may judge again (``RejudgeLimitReached``)."""
     result: ComponentReplay[Ref] = ComponentReplay()
     timeline, pending = before, 0
     stored_before = before if stored_before is None else stored_before
@@ -97,6 +117,8 @@ def replay_component(
         engine = engine_at(record.move.created_at)
         if pending == len(new) and timeline == stored_before and record.version == engine.version:
             return result
+        if limit is not None and result.rejudged >= limit:
+            raise RejudgeLimitReached(limit)
         verdict, timeline = _judge(engine, component, timeline, record.move)
         result.rejudged += 1
         if verdict != record.verdict or timeline != record.after or engine.version != record.version:

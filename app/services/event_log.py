@@ -25,9 +25,14 @@ from app.db import queries
 from app.db.writer import group_time
 from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
-from app.domain.errors import component_not_in_contract, contract_not_found, unsupported_event_type
+from app.domain.errors import (
+    component_not_in_contract,
+    contract_not_found,
+    rejudge_limit_exceeded,
+    unsupported_event_type,
+)
 from app.domain.ordering import sort_key
-from app.domain.replay import Move, Recorded, replay_component
+from app.domain.replay import MAX_REJUDGE, Move, Recorded, RejudgeLimitReached, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.feed import outbox
 from app.feed.changes import Cause, Flip, component_change
@@ -99,21 +104,34 @@ class Judgement:
 
 
 def record_events(
-    conn: Connection, commands: Sequence[EventCommand], *, rules: EngineAt, batch: bool = False
+    conn: Connection,
+    commands: Sequence[EventCommand],
+    *,
+    rules: EngineAt,
+    batch: bool = False,
+    max_rejudge: int | None = MAX_REJUDGE,
 ) -> list[EventOutcome]:
     """Judge and store one request's ``commands``; outcomes in input order. The writer commits."""
-    judgement = judge_events(conn, commands, rules=rules, lock=True, batch=batch)
+    judgement = judge_events(conn, commands, rules=rules, lock=True, batch=batch, max_rejudge=max_rejudge)
     judgement.store(conn)
     return judgement.outcomes
 
 
 def judge_events(
-    conn: Connection, commands: Sequence[EventCommand], *, rules: EngineAt, lock: bool, batch: bool = False
+    conn: Connection,
+    commands: Sequence[EventCommand],
+    *,
+    rules: EngineAt,
+    lock: bool,
+    batch: bool = False,
+    max_rejudge: int | None = MAX_REJUDGE,
 ) -> Judgement:
     """Answers for ``commands`` against the stored history, and the rows to write; writes nothing.
 
     ``rules`` chooses the rule version for an event from its ``created_at``: the version in force
-    then says whether its type exists and which component it acts on."""
+    then says whether its type exists and which component it acts on. A component whose replay
+    would judge more than ``max_rejudge`` stored events again refuses the whole request (409
+    ``rejudge_limit_exceeded``); ``None`` sets no limit."""
     ids, components = queries.contracts_with_components(conn, {c.contract_number for c in commands}, lock=lock)
     outcomes: list[EventOutcome | None] = [None] * len(commands)
     client_ids = ClientIds(conn, batch=batch)
@@ -137,7 +155,8 @@ def judge_events(
             groups[(cid, held)].append(client_ids.resolve(item))
     judgement = Judgement([])
     for (cid, component), items in groups.items():
-        _ComponentJudge(conn, rules, judgement, outcomes).run(cid, component, components[(cid, component)], items)
+        judge = _ComponentJudge(conn, rules, judgement, outcomes, max_rejudge=max_rejudge, batch=batch)
+        judge.run(cid, component, components[(cid, component)], items)
     judgement.outcomes = [o for o in outcomes if o is not None]
     return judgement
 
@@ -146,9 +165,17 @@ class _ComponentJudge:
     """One component of one request: find repeats, replay once, build answers and rows."""
 
     def __init__(
-        self, conn: Connection, rules: EngineAt, judgement: Judgement, outcomes: list[EventOutcome | None]
+        self,
+        conn: Connection,
+        rules: EngineAt,
+        judgement: Judgement,
+        outcomes: list[EventOutcome | None],
+        *,
+        max_rejudge: int | None,
+        batch: bool,
     ) -> None:
         self.conn, self.rules, self.judgement, self.outcomes = conn, rules, judgement, outcomes
+        self.max_rejudge, self.batch = max_rejudge, batch
 
     def run(self, cid: int, component: str, row: queries.ComponentRow, items: list[Item]) -> None:
         new: dict[str, Item] = {}
@@ -198,7 +225,11 @@ class _ComponentJudge:
             )
             stored = (recorded_of(s) for s in queries.events_after(self.conn, cid, component, first_key))
         moves = [Move(i.key, i.command.type, i.command.day, i.command.created_at, i.command.received_at) for i in new]
-        result = replay_component(self.rules, component, before, moves, stored)
+        try:
+            result = replay_component(self.rules, component, before, moves, stored, limit=self.max_rejudge)
+        except RejudgeLimitReached as exc:
+            where = f"events[{new[0].index}]: " if self.batch else ""
+            raise rejudge_limit_exceeded(where, new[0].command.contract_number, component, exc.limit) from None
         changed: list[ChangedEvent] = []
         flips: list[Flip] = []
         for record, outcome in result.rewritten:

@@ -19,6 +19,7 @@ from app.db.writer import Writer
 from app.domain.catalog import Catalog, EngineAt
 from app.domain.errors import Invalid
 from app.domain.ordering import created_or_received
+from app.domain.replay import MAX_REJUDGE
 from app.observability.metrics import metrics
 from app.services.commands import EventCommand, EventOutcome
 from app.services.event_log import judge_events, record_events
@@ -58,11 +59,11 @@ def to_commands(
 
 
 def preview_events(
-    engine: Engine, commands: Sequence[EventCommand], *, rules: EngineAt, batch: bool
+    engine: Engine, commands: Sequence[EventCommand], *, rules: EngineAt, batch: bool, max_rejudge: int | None
 ) -> list[EventOutcome]:
     """What recording would answer now, judged on one snapshot of the committed state; stores nothing."""
     with snapshot(engine) as conn:
-        return judge_events(conn, commands, rules=rules, lock=False, batch=batch).outcomes
+        return judge_events(conn, commands, rules=rules, lock=False, batch=batch, max_rejudge=max_rejudge).outcomes
 
 
 @contextmanager
@@ -86,9 +87,10 @@ class EventRecorder:
         reads: Engine,
         *,
         max_future_skew: timedelta | None = None,
+        max_rejudge: int | None = MAX_REJUDGE,
     ) -> None:
         self._catalog, self._writer, self._reads = catalog, writer, reads
-        self._max_future_skew = max_future_skew
+        self._max_future_skew, self._max_rejudge = max_future_skew, max_rejudge
 
     async def submit(
         self, events: Sequence[EventLike], *, dry_run: bool = False, batch: bool = False
@@ -97,9 +99,22 @@ class EventRecorder:
         received_at = datetime.now(UTC).replace(tzinfo=None)
         commands = to_commands(events, received_at, max_future_skew=self._max_future_skew, batch=batch)
         if dry_run:
-            preview = partial(preview_events, self._reads, commands, rules=self._catalog().engine_at, batch=batch)
+            preview = partial(
+                preview_events,
+                self._reads,
+                commands,
+                rules=self._catalog().engine_at,
+                batch=batch,
+                max_rejudge=self._max_rejudge,
+            )
             return await asyncio.to_thread(preview)
-        work = partial(record_events, commands=commands, rules=self._catalog().engine_at, batch=batch)
+        work = partial(
+            record_events,
+            commands=commands,
+            rules=self._catalog().engine_at,
+            batch=batch,
+            max_rejudge=self._max_rejudge,
+        )
         outcomes = await self._writer.run(work, locks={c.contract_number for c in commands})
         metrics().record_outcomes(outcomes)
         return outcomes

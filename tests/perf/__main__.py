@@ -18,6 +18,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
+from app.domain.replay import MAX_REJUDGE
 from tests.perf import console, corrections, fairness, late, scenarios, seeding
 from tests.perf.load import Load
 from tests.perf.options import parse
@@ -92,9 +93,10 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
             if "fairness" in chosen:
                 started = time.perf_counter()
                 fairness.seed_histories(server, args.fairness_events)
-                report.facts[
-                    f"seeding 2 x {args.fairness_events:,} events for the fairness scenario (POST /events)"
-                ] = f"{time.perf_counter() - started:.1f} s"
+                sizes = f"{args.fairness_events:,} events twice, {MAX_REJUDGE + 1:,} once"
+                report.facts[f"seeding the fairness contracts ({sizes}; POST /events)"] = (
+                    f"{time.perf_counter() - started:.1f} s"
+                )
                 for row in fairness.fairness(load, server, args.fairness_events, label):
                     report.add(row)
             if "console" in chosen:

@@ -1,6 +1,6 @@
 """Fairness: what one client looping late events into a long history costs every other client.
 
-Two contracts of one component (energy supply) each hold ``size`` events, stored through the
+Contracts of one component (energy supply) each hold ``size`` events, stored through the
 batch endpoint: one start dated 2024-01-01, then ``size - 1`` ends dated 2024-06-01, in
 ``created_at`` order. One client (a thread here) loops late starts into one of them, each
 placed after the first start and after the previous late starts, so that it comes before
@@ -13,8 +13,12 @@ before, is the baseline.
   stored after the first start and no verdict changes: the common case. A replay that stops
   where the recomputed timeline meets the stored one can stop at once.
 * ``flip``: the late start alternates its date between 2024-07-01 (every end behind it
-  becomes ``end_before_start``) and 2024-01-01 (they are accepted again), so each one
-  re-judges and rewrites the whole tail: the worst case, which nothing can cut short.
+  becomes ``end_before_start``) and 2024-01-01 (they are accepted again), so each one would
+  re-judge and rewrite the whole tail, which nothing can cut short. Beyond ``MAX_REJUDGE``
+  stored events the service refuses it (409 ``rejudge_limit_exceeded``) having judged no more
+  than the limit, and the client checks that it does.
+* ``flip_at_limit``: the same on a contract holding exactly ``MAX_REJUDGE`` ends, so each late
+  start is accepted and rewrites the longest tail one write may: the worst case that is stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 
 import httpx
 
+from app.domain.replay import MAX_REJUDGE
+from tests.perf.late import check_late_answer, flips
 from tests.perf.load import Load
 from tests.perf.report import Row
 from tests.perf.scenarios import EVENT_CONTRACTS
@@ -35,7 +41,7 @@ from tests.perf.seeding import EPOCH, create_contracts, event, post_events
 from tests.perf.servers import Server
 from tests.perf.wrk import WrkResult
 
-VARIANTS = ("same", "flip")
+VARIANTS = ("same", "flip", "flip_at_limit")
 SEED_BATCH = 10_000
 MAX_P99_MS = 100.0
 
@@ -48,15 +54,20 @@ def create_fairness_contracts(database_url: str) -> None:
     create_contracts(database_url, [contract_number(v) for v in VARIANTS], ["energy_supply"])
 
 
+def history_size(variant: str, size: int) -> int:
+    """Stored events of the variant's contract: a start and ``size - 1`` ends, or ``MAX_REJUDGE`` ends."""
+    return MAX_REJUDGE + 1 if variant == "flip_at_limit" else size
+
+
 def seed_histories(server: Server, size: int) -> None:
-    """``size`` events for each late-event contract, in batches through POST /events."""
+    """The events of each late-event contract, in batches through POST /events."""
     with httpx.Client(base_url=server.url) as client:
         for variant in VARIANTS:
-            number = contract_number(variant)
+            number, stored = contract_number(variant), history_size(variant, size)
             history = [event("supply_energy_start", number, "2024-01-01", EPOCH)] + [
-                event("supply_energy_end", number, "2024-06-01", EPOCH + timedelta(seconds=i)) for i in range(1, size)
+                event("supply_energy_end", number, "2024-06-01", EPOCH + timedelta(seconds=i)) for i in range(1, stored)
             ]
-            for at in range(0, size, SEED_BATCH):
+            for at in range(0, stored, SEED_BATCH):
                 post_events(client, history[at : at + SEED_BATCH])
 
 
@@ -96,7 +107,7 @@ class LateClient:
                     sent = time.perf_counter()
                     response = client.post("/event", json=body)
                     self.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                    problem = _check(response, self.size - 1 if self.variant == "flip" else 0)
+                    problem = check_late_answer(response, flips(self.variant != "same", self.size - 1))
                     if problem:
                         self.wrong.append(problem)
         except BaseException as exc:  # raised again in the caller's thread by __exit__
@@ -106,20 +117,11 @@ class LateClient:
     def _next(self) -> dict[str, Any]:
         """A start after the first stored start and every earlier late one, before every end."""
         self._sent += 1
-        day = "2024-07-01" if self.variant == "flip" and self._sent % 2 == 1 else "2024-01-01"
+        refused = flips(self.variant != "same", self.size - 1) is None  # nothing is stored: every one tries
+        day = "2024-07-01" if self.variant != "same" and (self._sent % 2 == 1 or refused) else "2024-01-01"
         return event(
             "supply_energy_start", contract_number(self.variant), day, EPOCH + timedelta(microseconds=self._sent)
         )
-
-
-def _check(response: httpx.Response, expected_changes: int) -> str | None:
-    if response.status_code != 200:
-        return f"{response.status_code} {response.text[:200]}"
-    body: dict[str, Any] = response.json()
-    changed = body.get("changed_total", len(body.get("changed") or []))  # the list itself is capped
-    if body.get("status") != "accepted" or changed != expected_changes:
-        return f"status {body.get('status')}, {changed} changed, expected {expected_changes}"
-    return None
 
 
 def fairness(load: Load, server: Server, size: int, label: str) -> list[Row]:
@@ -131,9 +133,14 @@ def fairness(load: Load, server: Server, size: int, label: str) -> list[Row]:
         )
     ]
     for variant in VARIANTS:
-        with LateClient(server.url, variant, size) as late:
+        stored = history_size(variant, size)
+        with LateClient(server.url, variant, stored) as late:
             others = load.post_event(server, prefix="c", contracts=EVENT_CONTRACTS, name=f"fairness {variant} {label}")
-        what = "no verdict changes" if variant == "same" else f"{size - 1:,} verdicts flip each"
+        what = {
+            "same": "no verdict changes",
+            "flip": f"each refused: {stored - 1:,} verdicts would flip, more than MAX_REJUDGE={MAX_REJUDGE:,}",
+            "flip_at_limit": f"{stored - 1:,} verdicts flip each",
+        }[variant]
         rows.append(
             _others_row(
                 f"fairness: POST /event beside late client, {variant} ({label})",
@@ -142,7 +149,7 @@ def fairness(load: Load, server: Server, size: int, label: str) -> list[Row]:
                 target=f"p99<={MAX_P99_MS:.0f} ms",
             )
         )
-        rows.append(_late_row(late, size, what, label))
+        rows.append(_late_row(late, stored, what, label))
     return rows
 
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from app.domain.engine import RulesEngine
 from app.domain.fold import chooser
-from app.domain.replay import Move, Recorded, replay_component
+import pytest
+
+from app.domain.replay import Move, Recorded, RejudgeLimitReached, replay_component
 from app.domain.rules import load_rulebook
 from tests.conftest import RULES
 
@@ -94,3 +96,47 @@ def test_a_late_event_that_changes_nothing_stops_after_one_stored_event() -> Non
     assert result.new[0].verdict.accepted
     assert (result.final, result.rejudged, result.rewritten) == (None, 1, [])
     assert consumed == 2
+
+
+def _start_then_ends(ends: int) -> list[Recorded[int]]:
+    """A start, then ``ends`` ends on one later day: every end after the first is a rejection."""
+    return _fold(
+        [mv("00000", "start", DAY0)]
+        + [mv(f"{k:05d}", "end", DAY0 + timedelta(days=9)) for k in range(2, 2 * ends + 1, 2)]
+    )
+
+
+def test_the_limit_refuses_a_replay_before_it_judges_more_than_the_limit() -> None:
+    """A late start after every end flips the whole tail; with a limit one short of it, the loop
+    stops having judged exactly the limit, and never reads further."""
+    stored = _start_then_ends(50)
+    late = [mv("00001", "start", DAY0 + timedelta(days=20))]
+    consumed = 0
+
+    def tail() -> Iterator[Recorded[int]]:
+        nonlocal consumed
+        for record in stored[1:]:
+            consumed += 1
+            yield record
+
+    with pytest.raises(RejudgeLimitReached) as raised:
+        replay_component(ENGINE_AT, COMPONENT, stored[0].after, late, tail(), limit=49)
+    assert raised.value.limit == 49
+    assert consumed == 50, "the 50th stored event is read but never judged"
+
+
+def test_a_replay_of_exactly_the_limit_goes_through() -> None:
+    stored = _start_then_ends(50)
+    late = [mv("00001", "start", DAY0 + timedelta(days=20))]
+    result = replay_component(ENGINE_AT, COMPONENT, stored[0].after, late, iter(stored[1:]), limit=50)
+    assert result.rejudged == 50
+    assert [outcome.verdict.code for _, outcome in result.rewritten][:2] == ["end_before_start", "end_before_start"]
+
+
+def test_the_limit_does_not_count_what_the_early_stop_skips() -> None:
+    """A late event that changes nothing stops at the first stored event, whatever the tail and a limit of 1."""
+    stored = _start_then_ends(500)
+    late = [mv("00001", "start", DAY0)]
+    result = replay_component(ENGINE_AT, COMPONENT, stored[0].after, late, iter(stored[1:]), limit=1)
+    assert result.rejudged <= 1
+    assert result.rewritten == []
