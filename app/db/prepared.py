@@ -75,6 +75,35 @@ class Prepared:
             cursor.executemany(compiled.sql, params)
 
 
+class Sized:
+    """A statement over a list of values (an ``IN`` list, rows to insert), ``Prepared`` once for
+    each power-of-two length up to ``most``: ``build(n)`` makes it for ``n`` values. A few
+    compiled shapes then serve every length, by padding (``covering``) or by pieces (``pieces``)."""
+
+    def __init__(self, build: Callable[[int], ClauseElement], *, most: int = 256) -> None:
+        self._build, self.most = build, most
+        self._by_size: dict[int, Prepared] = {}
+
+    def _sized(self, size: int) -> Prepared:
+        prepared = self._by_size.get(size)
+        if prepared is None:
+            prepared = self._by_size[size] = Prepared(self._build(size))
+        return prepared
+
+    def covering(self, count: int) -> tuple[int, Prepared]:
+        """The smallest shape that takes ``count`` values (1 ≤ count ≤ ``most``), and its length."""
+        size = 1 << (count - 1).bit_length()
+        return size, self._sized(size)
+
+    def pieces(self, count: int) -> Iterator[tuple[int, int, Prepared]]:
+        """(start, length, statement) cutting ``count`` values into power-of-two lengths, longest first."""
+        start = 0
+        while start < count:
+            size = min(self.most, 1 << ((count - start).bit_length() - 1))
+            yield start, size, self._sized(size)
+            start += size
+
+
 @contextmanager
 def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
     """A driver cursor whose errors come out as SQLAlchemy's, as on the ``Connection`` path.

@@ -100,6 +100,6 @@ class EventRecorder:
             preview = partial(preview_events, self._reads, commands, rules=self._catalog().engine_at, batch=batch)
             return await asyncio.to_thread(preview)
         work = partial(record_events, commands=commands, rules=self._catalog().engine_at, batch=batch)
-        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands})
+        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands}, buffered=True)
         metrics().record_outcomes(outcomes)
         return outcomes
