@@ -11,7 +11,7 @@ the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,9 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     binds: tuple[tuple[str, Processor], ...]
-    results: tuple[Processor | None, ...]
+    results: tuple[tuple[int, Processor], ...]
+    """(column position, processor) of the result columns that have one; rows are returned as the
+    driver gives them when none has."""
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self.binds:
@@ -40,10 +42,11 @@ class _Compiled:
         return [values[name] for name in self.names] if self.positional else values
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.results, raw, strict=True)
-        )
+        values = list(raw)
+        for index, process in self.results:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return tuple(values)
 
 
 class Prepared:
@@ -62,17 +65,14 @@ class Prepared:
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         compiled = self._compiled(conn.dialect)
         params = compiled.params(values)
-        with _translated(conn, compiled.sql, params) as cursor:
-            cursor.execute(compiled.sql, params)
-            return [compiled.row(raw) for raw in cursor.fetchall()]
+        raw = _run(conn, compiled.sql, params, many=False)
+        return [compiled.row(r) for r in raw] if compiled.results else raw
 
     def execute_many(self, conn: Connection, values: Sequence[Mapping[str, Any]]) -> None:
         if not values:
             return
         compiled = self._compiled(conn.dialect)
-        params = [compiled.params(v) for v in values]
-        with _translated(conn, compiled.sql, params) as cursor:
-            cursor.executemany(compiled.sql, params)
+        _run(conn, compiled.sql, [compiled.params(v) for v in values], many=True)
 
 
 class Sized:
@@ -104,18 +104,23 @@ class Sized:
             start += size
 
 
-@contextmanager
-def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
-    """A driver cursor whose errors come out as SQLAlchemy's, as on the ``Connection`` path.
+def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[Any, ...]]:
+    """Run on a driver cursor (``executemany`` if ``many``); the rows fetched, if any. Driver
+    errors come out as SQLAlchemy's, as on the ``Connection`` path.
 
     Services and the writer catch ``sqlalchemy.exc`` types and rely on
     ``connection_invalidated``; a raw driver error would slip past them. A lost connection is
-    invalidated here exactly as SQLAlchemy does it, so the next checkout reconnects."""
+    invalidated here exactly as SQLAlchemy does it, so the next checkout reconnects. (Plain
+    try blocks, not a context manager: this runs several times per request.)"""
     dbapi = conn.dialect.loaded_dbapi
     cursor = None
     try:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        yield cursor
+        if many:
+            cursor.executemany(sql, params)
+            return []
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
     except dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
         if lost:
@@ -125,8 +130,12 @@ def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
         ) from exc
     finally:
         if cursor is not None:
-            with suppress(Exception):
-                cursor.close()
+            _close(cursor)
+
+
+def _close(cursor: Any) -> None:
+    with suppress(Exception):
+        cursor.close()
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
@@ -140,5 +149,6 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
             binds.append((name, process))
     # A SELECT's columns, or what an INSERT/UPDATE ... RETURNING returns.
     columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or ()
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    results = tuple((index, process) for index, process in enumerate(processors) if process is not None)
     return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results)
