@@ -10,12 +10,12 @@ the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -76,32 +76,67 @@ class Prepared:
 
 
 class Sized:
-    """A statement over a list of values (an ``IN`` list, rows to insert), ``Prepared`` once for
-    each power-of-two length up to ``most``: ``build(n)`` makes it for ``n`` values. A few
-    compiled shapes then serve every length, by padding (``covering``) or by pieces (``pieces``)."""
+    """A statement over a list of values (an ``IN`` list), ``Prepared`` once for each power-of-two
+    length up to ``most``: ``build(n)`` makes it for ``n`` values, and a list is padded to the
+    next length (``covering``), so a few compiled shapes serve every length."""
 
     def __init__(self, build: Callable[[int], ClauseElement], *, most: int = 256) -> None:
         self._build, self.most = build, most
         self._by_size: dict[int, Prepared] = {}
 
-    def _sized(self, size: int) -> Prepared:
-        prepared = self._by_size.get(size)
-        if prepared is None:
-            prepared = self._by_size[size] = Prepared(self._build(size))
-        return prepared
-
     def covering(self, count: int) -> tuple[int, Prepared]:
         """The smallest shape that takes ``count`` values (1 ≤ count ≤ ``most``), and its length."""
         size = 1 << (count - 1).bit_length()
-        return size, self._sized(size)
+        prepared = self._by_size.get(size)
+        if prepared is None:
+            prepared = self._by_size[size] = Prepared(self._build(size))
+        return size, prepared
 
-    def pieces(self, count: int) -> Iterator[tuple[int, int, Prepared]]:
-        """(start, length, statement) cutting ``count`` values into power-of-two lengths, longest first."""
+
+class InsertMany:
+    """``INSERT ... VALUES (...), (...) ... RETURNING``: rows inserted in their order by a few
+    statements (power-of-two counts up to ``most``, longest first), each compiled once per dialect.
+
+    One statement for many rows, and its RETURNING gives the new keys, which ``executemany``
+    cannot; the values are laid out and converted in one pass, as ``executemany`` would."""
+
+    def __init__(
+        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]], *, most: int = 128
+    ) -> None:
+        self._table, self._keys, self._returning, self.most = table, tuple(keys), tuple(returning), most
+        self._shapes: dict[tuple[str, int], tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]] = {}
+
+    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+        returned: list[tuple[Any, ...]] = []
         start = 0
-        while start < count:
-            size = min(self.most, 1 << ((count - start).bit_length() - 1))
-            yield start, size, self._sized(size)
+        while start < len(rows):
+            size = min(self.most, 1 << ((len(rows) - start).bit_length() - 1))
+            compiled, slots = self._shape(conn.dialect, size)
+            piece = rows[start : start + size]
+            values = []
+            for index, key, process in slots:
+                value = piece[index][key]
+                values.append(value if process is None or value is None else process(value))
+            params = values if compiled.positional else dict(zip(compiled.names, values, strict=True))
+            returned += _run(conn, compiled.sql, params, many=False)
             start += size
+        return returned
+
+    def _shape(self, dialect: Dialect, size: int) -> tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]:
+        """The statement for ``size`` rows, and for each of its parameters in order: (row, key, converter)."""
+        shape = self._shapes.get((dialect.name, size))
+        if shape is None:
+            columns = self._table.c
+            rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
+            compiled = _compile(insert(self._table).values(rows).returning(*self._returning), dialect)
+            processors = dict(compiled.binds)
+            slots = []
+            for name in compiled.names:
+                key, _, index = name.rpartition("_")
+                slots.append((int(index), key, processors.get(name)))
+            shape = self._shapes[(dialect.name, size)] = (compiled, tuple(slots))
+        return shape
 
 
 def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[Any, ...]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
 
-from app.db.prepared import Prepared, Sized
+from app.db.prepared import InsertMany, Prepared, Sized
 from app.db.tables import component_amendments, contracts, events, revocations, verdict_changes
 from app.db.tables import contract_components as cc
 from app.db.tables import rule_versions as rv
@@ -330,26 +330,17 @@ def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
     return list(conn.execute(stmt.order_by(events.c.sort_key, events.c.id)))
 
 
-_EVENT_COLUMNS = [c.key for c in events.columns if c.key != "id"]
-_insert_events = Sized(
-    lambda n: (
-        insert(events)
-        .values([{key: bindparam(f"{key}_{i}", type_=events.c[key].type) for key in _EVENT_COLUMNS} for i in range(n)])
-        .returning(events.c.id, events.c.contract_id, events.c.component, events.c.sort_key)
-    ),
-    most=128,
+_insert_events = InsertMany(
+    events,
+    [c.key for c in events.columns if c.key != "id"],
+    [events.c.id, events.c.contract_id, events.c.component, events.c.sort_key],
 )
 
 
 def insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str, str], int]:
     """Insert ``rows`` in their order (ids ascend with it), a few multi-row statements in all; the
     new ids by (contract id, component, ordering key)."""
-    ids: dict[tuple[int, str, str], int] = {}
-    for start, size, statement in _insert_events.pieces(len(rows)):
-        values = {f"{key}_{i}": row[key] for i, row in enumerate(rows[start : start + size]) for key in _EVENT_COLUMNS}
-        for row_id, cid, component, key in statement.rows(conn, values):
-            ids[(cid, component, key)] = row_id
-    return ids
+    return {(cid, component, key): row_id for row_id, cid, component, key in _insert_events.rows(conn, rows)}
 
 
 _update_event = Prepared(

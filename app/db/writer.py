@@ -13,7 +13,7 @@ after it what it holds, as the database would, and writes it all at once on ``fl
 writer flushes the group's buffers before it runs a write that is not buffered, and before the
 commit, so everything else reads the database as if each write had been written on its own.
 ``contracts_ahead`` names the contracts of the buffered writes to come, so that a buffer can
-read them all in one statement.
+read them all in one statement, and without locking them again: the group holds their locks.
 
 Writes must raise a ``DomainError`` before they write anything (services judge first, then
 write), so a refused request leaves the group's transaction as if it had never run, without a
@@ -97,7 +97,8 @@ def group_buffer(conn: Connection, make: Callable[[Connection], B]) -> B | None:
 
 
 def contracts_ahead(conn: Connection) -> frozenset[str]:
-    """The contracts named (``locks``) by the running write and the buffered writes right after it."""
+    """The contracts named (``locks``) by the running write and the buffered writes right after it;
+    the group holds them (their row locks on PostgreSQL, the database's write lock on SQLite)."""
     ahead = conn.info.get(_AHEAD)
     return ahead if isinstance(ahead, frozenset) else frozenset()
 

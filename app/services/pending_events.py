@@ -74,6 +74,8 @@ class PendingEvents:
 
     def __init__(self, conn: Connection, *, lock: bool, ahead: Collection[str] = ()) -> None:
         self.conn, self._lock, self._ahead = conn, lock, ahead
+        self._serialised = frozenset(ahead)
+        """Contracts the writer already serialised for this transaction: reading them needs no lock."""
         self._ids: dict[str, int | None] = {}
         """Contract ids by number; ``None`` for a number known to name no contract."""
         self._components: dict[tuple[int, str], queries.ComponentRow] = {}
@@ -88,7 +90,8 @@ class PendingEvents:
 
     @classmethod
     def of_group(cls, conn: Connection) -> PendingEvents:
-        """The writer group's (``group_buffer``): it reads ahead the contracts of the group's coming writes."""
+        """The writer group's (``group_buffer``): it reads ahead the contracts of the group's coming
+        writes, which the writer has serialised (locked them, or holds the SQLite write lock)."""
         return cls(conn, lock=True, ahead=contracts_ahead(conn))
 
     def contracts(self, numbers: Collection[str]) -> tuple[dict[str, int], dict[tuple[int, str], queries.ComponentRow]]:
@@ -98,7 +101,8 @@ class PendingEvents:
         if missing:
             wanted = {*missing, *self._ahead}
             self._ahead = ()
-            ids, components = queries.contracts_with_components(self.conn, wanted, lock=self._lock)
+            lock = self._lock and not wanted <= self._serialised
+            ids, components = queries.contracts_with_components(self.conn, wanted, lock=lock)
             for number in wanted:
                 self._ids.setdefault(number, ids.get(number))
             for key, row in components.items():
