@@ -6,6 +6,10 @@ query on the driver. The few statements that every event or timeline read runs a
 compiled once for the connection's dialect; values are converted with the column types' own
 bind and result processors, so the SQL and the conversions remain SQLAlchemy's. They run on
 the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
+
+Statements over a list of values come in shapes, each compiled once: ``Sized`` pads an ``IN``
+list to the next power of two, ``InsertMany`` inserts many rows with one multi-row ``VALUES``
+and reads the new keys back with ``RETURNING`` (a write group's events in one statement).
 """
 
 from __future__ import annotations
