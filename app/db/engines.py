@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from app.db.prepared import Prepared
 from app.db.tables import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -47,6 +48,9 @@ def create_engines(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engines:
     return Engines(writer, reader)
 
 
+_BEGIN, _BEGIN_IMMEDIATE = Prepared(text("BEGIN")), Prepared(text("BEGIN IMMEDIATE"))
+
+
 def _sqlite_engine(url: str, synchronous: str, *, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
@@ -61,11 +65,14 @@ def _sqlite_engine(url: str, synchronous: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    begin = _BEGIN_IMMEDIATE if immediate else _BEGIN
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A writer takes the write lock up front, so it waits on busy_timeout instead of
-        # failing with "database is locked" when it later upgrades a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # failing with "database is locked" when it later upgrades a read lock. Run on the
+        # driver's cursor (errors still come out as SQLAlchemy's): every write group begins so.
+        begin.rows(conn, {})
 
     return engine
 

@@ -6,16 +6,19 @@ query on the driver. The few statements that every event or timeline read runs a
 compiled once for the connection's dialect; values are converted with the column types' own
 bind and result processors, so the SQL and the conversions remain SQLAlchemy's. They run on
 the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
+
+Statements over a list of values come in shapes, each compiled once: ``Sized`` pads an ``IN``
+list to the next power of two, ``InsertMany`` inserts many rows with one multi-row ``VALUES``
+and reads the new keys back with ``RETURNING`` (a write group's events in one statement).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -30,7 +33,9 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     binds: tuple[tuple[str, Processor], ...]
-    results: tuple[Processor | None, ...]
+    results: tuple[tuple[int, Processor], ...]
+    """(column position, processor) of the result columns that have one; rows are returned as the
+    driver gives them when none has."""
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self.binds:
@@ -40,10 +45,11 @@ class _Compiled:
         return [values[name] for name in self.names] if self.positional else values
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.results, raw, strict=True)
-        )
+        values = list(raw)
+        for index, process in self.results:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return tuple(values)
 
 
 class Prepared:
@@ -62,31 +68,97 @@ class Prepared:
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         compiled = self._compiled(conn.dialect)
         params = compiled.params(values)
-        with _translated(conn, compiled.sql, params) as cursor:
-            cursor.execute(compiled.sql, params)
-            return [compiled.row(raw) for raw in cursor.fetchall()]
+        raw = _run(conn, compiled.sql, params, many=False)
+        return [compiled.row(r) for r in raw] if compiled.results else raw
 
     def execute_many(self, conn: Connection, values: Sequence[Mapping[str, Any]]) -> None:
         if not values:
             return
         compiled = self._compiled(conn.dialect)
-        params = [compiled.params(v) for v in values]
-        with _translated(conn, compiled.sql, params) as cursor:
-            cursor.executemany(compiled.sql, params)
+        _run(conn, compiled.sql, [compiled.params(v) for v in values], many=True)
 
 
-@contextmanager
-def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
-    """A driver cursor whose errors come out as SQLAlchemy's, as on the ``Connection`` path.
+class Sized:
+    """A statement over a list of values (an ``IN`` list), ``Prepared`` once for each power-of-two
+    length up to ``most``: ``build(n)`` makes it for ``n`` values, and a list is padded to the
+    next length (``covering``), so a few compiled shapes serve every length."""
+
+    def __init__(self, build: Callable[[int], ClauseElement], *, most: int = 256) -> None:
+        self._build, self.most = build, most
+        self._by_size: dict[int, Prepared] = {}
+
+    def covering(self, count: int) -> tuple[int, Prepared]:
+        """The smallest shape that takes ``count`` values (1 ≤ count ≤ ``most``), and its length."""
+        size = 1 << (count - 1).bit_length()
+        prepared = self._by_size.get(size)
+        if prepared is None:
+            prepared = self._by_size[size] = Prepared(self._build(size))
+        return size, prepared
+
+
+class InsertMany:
+    """``INSERT ... VALUES (...), (...) ... RETURNING``: rows inserted in their order, ``most`` rows
+    a statement at most, each shape (count of rows) compiled once per dialect when first needed.
+
+    One statement for many rows, and its RETURNING gives the new keys, which ``executemany``
+    cannot; the values are laid out and converted in one pass, as ``executemany`` would."""
+
+    def __init__(
+        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]], *, most: int = 64
+    ) -> None:
+        self._table, self._keys, self._returning, self.most = table, tuple(keys), tuple(returning), most
+        self._shapes: dict[tuple[str, int], tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]] = {}
+
+    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+        returned: list[tuple[Any, ...]] = []
+        start = 0
+        while start < len(rows):
+            size = min(self.most, len(rows) - start)
+            compiled, slots = self._shape(conn.dialect, size)
+            piece = rows[start : start + size]
+            values = []
+            for index, key, process in slots:
+                value = piece[index][key]
+                values.append(value if process is None or value is None else process(value))
+            params = values if compiled.positional else dict(zip(compiled.names, values, strict=True))
+            returned += _run(conn, compiled.sql, params, many=False)
+            start += size
+        return returned
+
+    def _shape(self, dialect: Dialect, size: int) -> tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]:
+        """The statement for ``size`` rows, and for each of its parameters in order: (row, key, converter)."""
+        shape = self._shapes.get((dialect.name, size))
+        if shape is None:
+            columns = self._table.c
+            rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
+            compiled = _compile(insert(self._table).values(rows).returning(*self._returning), dialect)
+            processors = dict(compiled.binds)
+            slots = []
+            for name in compiled.names:
+                key, _, index = name.rpartition("_")
+                slots.append((int(index), key, processors.get(name)))
+            shape = self._shapes[(dialect.name, size)] = (compiled, tuple(slots))
+        return shape
+
+
+def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[Any, ...]]:
+    """Run on a driver cursor (``executemany`` if ``many``); the rows fetched, if any. Driver
+    errors come out as SQLAlchemy's, as on the ``Connection`` path.
 
     Services and the writer catch ``sqlalchemy.exc`` types and rely on
     ``connection_invalidated``; a raw driver error would slip past them. A lost connection is
-    invalidated here exactly as SQLAlchemy does it, so the next checkout reconnects."""
+    invalidated here exactly as SQLAlchemy does it, so the next checkout reconnects. (Plain
+    try blocks, not a context manager: this runs several times per request.)"""
     dbapi = conn.dialect.loaded_dbapi
     cursor = None
     try:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        yield cursor
+        if many:
+            cursor.executemany(sql, params)
+            return []
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
     except dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
         if lost:
@@ -96,8 +168,14 @@ def _translated(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
         ) from exc
     finally:
         if cursor is not None:
-            with suppress(Exception):
-                cursor.close()
+            _close(cursor)
+
+
+def _close(cursor: Any) -> None:
+    try:  # noqa: SIM105 (contextlib.suppress costs three calls more, and this runs for every statement)
+        cursor.close()
+    except Exception:  # noqa: S110 (a cursor that cannot close holds nothing we need)
+        pass
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
@@ -111,5 +189,6 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
             binds.append((name, process))
     # A SELECT's columns, or what an INSERT/UPDATE ... RETURNING returns.
     columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or ()
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    results = tuple((index, process) for index, process in enumerate(processors) if process is not None)
     return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
 
-from app.db.prepared import Prepared
+from app.db.prepared import InsertMany, Prepared, Sized
 from app.db.tables import component_amendments, contracts, events, revocations, verdict_changes
 from app.db.tables import contract_components as cc
 from app.db.tables import rule_versions as rv
@@ -126,13 +126,36 @@ def contract_ids(conn: Connection) -> list[tuple[int, str]]:
 
 # --- components (the projection) ----------------------------------------------------------------
 
-_lock_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")).with_for_update())
-_find_contract = Prepared(select(contracts.c.id).where(contracts.c.number == bindparam("number")))
-_components_of_contract = Prepared(
-    select(cc.c.component, cc.c.state, cc.c.start_date, cc.c.end_date, cc.c.dates, cc.c.last_key).where(
-        cc.c.contract_id == bindparam("contract_id")
+
+def _numbers_in(n: int) -> list[Any]:
+    return [bindparam(f"n{i}") for i in range(n)]
+
+
+_lock_numbers = Sized(
+    lambda n: (
+        select(contracts.c.number, contracts.c.id)
+        .where(contracts.c.number.in_(_numbers_in(n)))
+        .order_by(contracts.c.number)
+        .with_for_update()
     )
 )
+_components_of_numbers = Sized(
+    lambda n: (
+        select(contracts.c.number, cc.c.contract_id, cc.c.component, cc.c.state)
+        .add_columns(cc.c.start_date, cc.c.end_date, cc.c.dates, cc.c.last_key)
+        .join(contracts, contracts.c.id == cc.c.contract_id)
+        .where(contracts.c.number.in_(_numbers_in(n)))
+    )
+)
+
+
+def _rows_for_numbers(conn: Connection, statements: Sized, numbers: list[str]) -> Iterator[tuple[Any, ...]]:
+    """``statements`` run over ``numbers`` (sorted), a padded shape at a time: repeating the last
+    number fills a shape without changing what it selects."""
+    for start in range(0, len(numbers), statements.most):
+        chunk = numbers[start : start + statements.most]
+        size, statement = statements.covering(len(chunk))
+        yield from statement.rows(conn, {f"n{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)})
 
 
 def contracts_with_components(
@@ -143,17 +166,19 @@ def contracts_with_components(
     Locks are taken in contract-number order, so concurrent writers cannot deadlock. The
     components are read by a statement of their own, after the lock: on PostgreSQL a statement
     that waited for a row lock still reads the other tables as they were when it started, so
-    reading them in the locking statement would miss what the lock holder just committed."""
+    reading them in the locking statement would miss what the lock holder just committed.
+    Every contract holds at least one component, so a number that no row names names no contract."""
+    ordered = sorted(numbers)
+    if lock:
+        for _ in _rows_for_numbers(conn, _lock_numbers, ordered):
+            pass
     ids: dict[str, int] = {}
     components: dict[tuple[int, str], ComponentRow] = {}
-    find = _lock_contract if lock else _find_contract
-    for number in sorted(numbers):
-        for (cid,) in find.rows(conn, {"number": number}):
-            ids[number] = cid
-            for component, state, start, end, dates, last_key in _components_of_contract.rows(
-                conn, {"contract_id": cid}
-            ):
-                components[(cid, component)] = ComponentRow(stored_timeline(state, start, end, dates), last_key)
+    for number, cid, component, state, start, end, dates, last_key in _rows_for_numbers(
+        conn, _components_of_numbers, ordered
+    ):
+        ids[number] = cid
+        components[(cid, component)] = ComponentRow(stored_timeline(state, start, end, dates), last_key)
     return ids, components
 
 
@@ -253,22 +278,6 @@ _events_after = Prepared(
 )
 
 
-_event_row_id = Prepared(
-    select(events.c.id).where(
-        events.c.contract_id == bindparam("contract_id"),
-        events.c.component == bindparam("component"),
-        events.c.sort_key == bindparam("key"),
-    )
-)
-
-
-def event_row_id(conn: Connection, contract_id: int, component: str, key: str) -> int:
-    """The table key of a stored event, by its unique (contract, component, ordering key); the
-    change feed names a just-inserted event by it, since bulk inserts return no keys."""
-    [(row_id,)] = _event_row_id.rows(conn, {"contract_id": contract_id, "component": component, "key": key})
-    return int(row_id)
-
-
 def event_by_client_id(conn: Connection, contract_id: int, event_id: str) -> StoredEvent | None:
     rows = _event_by_client_id.rows(conn, {"contract_id": contract_id, "event_id": event_id})
     return StoredEvent(*rows[0]) if rows else None
@@ -321,27 +330,17 @@ def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
     return list(conn.execute(stmt.order_by(events.c.sort_key, events.c.id)))
 
 
-_ids_in_range = Prepared(
-    select(events.c.sort_key, events.c.id).where(
-        events.c.contract_id == bindparam("contract_id"),
-        events.c.component == bindparam("component"),
-        events.c.sort_key >= bindparam("low"),
-        events.c.sort_key <= bindparam("high"),
-    )
+_insert_events = InsertMany(
+    events,
+    [c.key for c in events.columns if c.key != "id"],
+    [events.c.id, events.c.contract_id, events.c.component, events.c.sort_key],
 )
 
 
-def event_ids_between(conn: Connection, contract_id: int, component: str, low: str, high: str) -> dict[str, int]:
-    """Row ids of the component's events keyed from ``low`` to ``high``, by key: ids of rows just inserted."""
-    rows = _ids_in_range.rows(conn, {"contract_id": contract_id, "component": component, "low": low, "high": high})
-    return {key: row_id for key, row_id in rows}  # noqa: C416
-
-
-_insert_event = Prepared(insert(events).values({c.key: bindparam(c.key) for c in events.columns if c.key != "id"}))
-
-
-def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    _insert_event.execute_many(conn, rows)
+def insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str, str], int]:
+    """Insert ``rows`` in their order (ids ascend with it), a few multi-row statements in all; the
+    new ids by (contract id, component, ordering key)."""
+    return {(cid, component, key): row_id for row_id, cid, component, key in _insert_events.rows(conn, rows)}
 
 
 _update_event = Prepared(

@@ -18,9 +18,8 @@ answers 503 ``storage_unavailable``, as a write meeting the same condition does,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -42,8 +41,11 @@ class Reader:
         """A small read: on the loop on SQLite, on the pool elsewhere."""
         if self._local is not None:
             try:
-                with _storage_errors():
-                    return work(self._local)
+                return work(self._local)
+            except DBAPIError as exc:
+                if not storage_failure(exc):
+                    raise
+                raise _unavailable(exc) from exc
             finally:
                 self._local.rollback()  # end any snapshot a SQLAlchemy statement began
         return await self.run_off_loop(work)
@@ -53,8 +55,13 @@ class Reader:
         return await asyncio.wrap_future(self._pool.submit(self._call, work))
 
     def _call(self, work: Callable[[Connection], T]) -> T:
-        with _storage_errors(), self._engine.connect() as conn:
-            return work(conn)
+        try:
+            with self._engine.connect() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if not storage_failure(exc):
+                raise
+            raise _unavailable(exc) from exc
 
     def close(self) -> None:
         if self._local is not None:
@@ -62,12 +69,8 @@ class Reader:
         self._pool.shutdown(wait=True)
 
 
-@contextmanager
-def _storage_errors() -> Iterator[None]:
-    try:
-        yield
-    except DBAPIError as exc:
-        if not storage_failure(exc):
-            raise
-        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
-        raise Unavailable(f"The database cannot be read: {reason}.", "storage_unavailable") from exc
+def _unavailable(exc: DBAPIError) -> Unavailable:
+    """503 ``storage_unavailable`` for a read that storage cannot serve. (A plain ``except`` at each
+    call, not a context manager: the timeline read takes this path on every request.)"""
+    reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    return Unavailable(f"The database cannot be read: {reason}.", "storage_unavailable")

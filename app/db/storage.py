@@ -41,11 +41,14 @@ class StorageProbe:
 
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._path = Path(database) if database and database != ":memory:" else None
+        path = Path(database) if database and database != ":memory:" else None
+        # Plain strings: the probe runs before every commit, and a Path converts itself at each call.
+        self._path: str | None = str(path) if path is not None else None
+        self._folder: str | None = str(path.parent) if path is not None else None
         self._identity: tuple[int, int] | None = None
 
     def problem(self) -> str | None:
-        if self._path is None:
+        if self._path is None or self._folder is None:
             return None
         try:
             status = os.stat(self._path)
@@ -56,6 +59,6 @@ class StorageProbe:
             self._identity = identity
         elif identity != self._identity:
             return f"the database file {self._path} was replaced by another file."
-        if not os.access(self._path, os.W_OK) or not os.access(self._path.parent, os.W_OK):
+        if not os.access(self._path, os.W_OK) or not os.access(self._folder, os.W_OK):
             return f"the database file {self._path} or its folder is not writable."
         return None

@@ -3,9 +3,17 @@
 Writes are queued as functions of a connection. The thread takes every queued write (up to a
 limit) and runs them one after another in one transaction, then commits once; only then are
 their results handed back, so nothing is acknowledged before its commit. Several concurrent
-requests thus share one commit, but never a statement: each write reads what the writes before
-it in the group wrote, so every answer is the one that request would get if the group had
-been committed one write at a time, in queue order.
+requests thus share one commit: each write reads what the writes before it in the group wrote,
+so every answer is the one that request would get if the group had been committed one write at
+a time, in queue order.
+
+Group buffers let such writes share statements too. A write queued with ``buffered=True`` may
+leave its rows in a buffer of the group (``group_buffer``): an object that serves the writes
+after it what it holds, as the database would, and writes it all at once on ``flush()``. The
+writer flushes the group's buffers before it runs a write that is not buffered, and before the
+commit, so everything else reads the database as if each write had been written on its own.
+``contracts_ahead`` names the contracts of the buffered writes to come, so that a buffer can
+read them all in one statement, and without locking them again: the group holds their locks.
 
 Writes must raise a ``DomainError`` before they write anything (services judge first, then
 write), so a refused request leaves the group's transaction as if it had never run, without a
@@ -57,6 +65,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Outcome = tuple[Any, BaseException | None]
 _GROUP_TIME = "group_time"
+_BUFFERS = "writer.buffers"
+_AHEAD = "writer.contracts_ahead"
 
 
 def group_time(conn: Connection) -> datetime:
@@ -64,6 +74,33 @@ def group_time(conn: Connection) -> datetime:
     (a command-line tool writing on its own connection)."""
     noted = conn.info.get(_GROUP_TIME)
     return noted if isinstance(noted, datetime) else datetime.now(UTC).replace(tzinfo=None)
+
+
+class GroupBuffer(Protocol):
+    def flush(self) -> None:
+        """Write everything held, on the connection the buffer was made with."""
+
+
+B = TypeVar("B", bound=GroupBuffer)
+
+
+def group_buffer(conn: Connection, make: Callable[[Connection], B]) -> B | None:
+    """The current group's buffer built by ``make`` (one per ``make``), built on first use;
+    ``None`` off the writer, where nobody would flush it."""
+    buffers: dict[Any, GroupBuffer] | None = conn.info.get(_BUFFERS)
+    if buffers is None:
+        return None
+    found = buffers.get(make)
+    if found is None:
+        found = buffers[make] = make(conn)
+    return found  # type: ignore[return-value]
+
+
+def contracts_ahead(conn: Connection) -> frozenset[str]:
+    """The contracts named (``locks``) by the running write and the buffered writes right after it;
+    the group holds them (their row locks on PostgreSQL, the database's write lock on SQLite)."""
+    ahead = conn.info.get(_AHEAD)
+    return ahead if isinstance(ahead, frozenset) else frozenset()
 
 
 class TransactionHooks(Protocol):
@@ -89,6 +126,7 @@ class _Write:
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
     locks: Collection[str]
+    buffered: bool
 
 
 class Writer:
@@ -134,13 +172,17 @@ class Writer:
             return "The writer is not running."
         return self._probe.problem() or self._storage_error
 
-    async def run(self, work: Callable[[Connection], T], *, locks: Collection[str] = ()) -> T:
+    async def run(self, work: Callable[[Connection], T], *, locks: Collection[str] = (), buffered: bool = False) -> T:
         """Run ``work(conn)`` in the next group commit and return its result once committed.
 
         ``locks`` names the contracts the work writes. The group locks all of its writes'
         contracts at once, in number order, before the first write runs: writes locking their
         own contracts one after another would take a group's locks out of order, and two
-        workers' groups could deadlock on PostgreSQL."""
+        workers' groups could deadlock on PostgreSQL.
+
+        ``buffered`` says the work reads and writes only through group buffers (``group_buffer``),
+        or reads nothing they hold: the buffers are not flushed before it runs. Its result may be
+        completed by the flush (ids known only once rows are written); it is handed back after."""
         if self._stopped is not None:
             raise Unavailable(self._stopped, "writer_stopped")
         loop = asyncio.get_running_loop()
@@ -149,7 +191,7 @@ class Writer:
         # a few concurrent puts, at a fraction of queue.Queue's cost per write.
         if self._queue.qsize() >= self._queue_max:
             raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded")
-        self._queue.put(_Write(work, future, loop, locks))
+        self._queue.put(_Write(work, future, loop, locks, buffered))
         if self._stopped is not None:  # the thread died between the check above and the put
             self._fail_pending()
         return await future
@@ -236,11 +278,18 @@ class Writer:
                 self._hooks.begin(conn)
                 if self._lock_rows:
                     queries.lock_contracts(conn, {number for write in group for number in write.locks})
-                for write in group:
+                buffers: dict[Any, GroupBuffer] = {}
+                conn.info[_BUFFERS] = buffers
+                for index, write in enumerate(group):
+                    if not write.buffered:
+                        _flush(buffers)
+                    if index == 0 or not group[index - 1].buffered:
+                        conn.info[_AHEAD] = _locks_ahead(group, index)
                     try:
                         outcomes.append((write.work(conn), None))
                     except DomainError as exc:
                         outcomes.append((None, exc))
+                _flush(buffers)
                 problem = self._probe.problem()
                 if problem is not None:
                     raise _StorageDown(problem)
@@ -254,6 +303,10 @@ class Writer:
             if exc.connection_invalidated or storage_failure(exc):
                 raise _StorageDown(str(exc.orig)) from exc
             raise
+        finally:
+            if self._conn is not None:
+                self._conn.info.pop(_BUFFERS, None)
+                self._conn.info.pop(_AHEAD, None)
         self.commits += 1
         self._hooks.after_commit()
         return outcomes
@@ -285,6 +338,22 @@ class _Retry(Exception):
 
 class _StorageDown(Exception):
     """Storage refused the group, or would lose it."""
+
+
+def _flush(buffers: dict[Any, GroupBuffer]) -> None:
+    for buffer in buffers.values():
+        buffer.flush()
+    buffers.clear()
+
+
+def _locks_ahead(group: list[_Write], start: int) -> frozenset[str]:
+    """The contracts of ``group[start]`` and of the buffered writes that follow it without a break."""
+    names = set(group[start].locks)
+    for write in group[start + 1 :]:
+        if not write.buffered:
+            break
+        names.update(write.locks)
+    return frozenset(names)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -142,6 +142,8 @@ class RulesEngine:
             name: (name, *(old for old, new in self.aliases.components.items() if new == name))
             for name in rulebook.components
         }
+        self._renames = bool(self.aliases.states or self.aliases.components)
+        """Whether any stored name may read differently under this version (else ``shown`` is the identity)."""
 
     @property
     def version(self) -> str:
@@ -176,6 +178,8 @@ class RulesEngine:
 
     def shown(self, stored_component: str, timeline: ComponentTimeline) -> tuple[str, ComponentTimeline]:
         """A stored component and its timeline under this version's names."""
+        if not self._renames:  # every timeline read takes this path, once per component
+            return stored_component, timeline
         return self.shown_component(stored_component), _named(
             timeline, self.shown_state(stored_component, timeline.state)
         )

@@ -10,19 +10,22 @@ savepoint each. Judging without writing is also the dry run: the same code, no l
 Storing a judgement also records its changes for the feed (app/feed/outbox.py): one per
 component whose timeline changed or whose earlier verdicts flipped, caused by the component's
 earliest new event, whose id is known only once its row is inserted.
+
+Judging reads, and storing writes, through ``PendingEvents`` (pending_events.py): in the writer,
+the one that all event requests of a group share, so that the group's rows are written together
+while each request is still judged against what the requests before it wrote.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
 from app.db import queries
-from app.db.writer import group_time
+from app.db.writer import group_buffer
 from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
 from app.domain.errors import (
@@ -34,73 +37,14 @@ from app.domain.errors import (
 from app.domain.ordering import sort_key
 from app.domain.replay import MAX_REJUDGE, Move, Recorded, RejudgeLimitReached, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
-from app.feed import outbox
-from app.feed.changes import Cause, Flip, component_change
+from app.feed.changes import Flip
 from app.services.commands import ChangedEvent, EventCommand, EventOutcome
 from app.services.history_cursor import event_public_id
 from app.services.idempotency import ClientIds, Item
+from app.services.pending_events import ComponentEffect, Judgement, PendingEvents
 
 CHANGED_LIMIT = 100
 """Most changed verdicts listed in one answer; ``changed_total`` gives the full count."""
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentEffect:
-    """What one request did to one component, for the change feed; ``first_key`` is the key of
-    its earliest new event, the cause."""
-
-    cid: int
-    contract_number: str
-    component: str
-    first_key: str
-    late: bool
-    before: ComponentTimeline
-    after: ComponentTimeline
-    flips: tuple[Flip, ...]
-
-
-@dataclass(slots=True)
-class Judgement:
-    """One request judged: its answers, and the rows that storing it writes."""
-
-    outcomes: list[EventOutcome]
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    projection: list[dict[str, Any]] = field(default_factory=list)
-    unnumbered: dict[tuple[int, str], list[tuple[str, EventOutcome]]] = field(default_factory=dict)
-    """Answers about events this request inserts, by (contract id, component): their ids are known once stored."""
-    effects: list[ComponentEffect] = field(default_factory=list)
-
-    def store(self, conn: Connection) -> None:
-        committed_at = group_time(conn)
-        for row in self.inserts:
-            row["committed_at"] = committed_at
-        queries.insert_events(conn, self.inserts)
-        queries.update_events(conn, self.updates, changed_at=committed_at)
-        queries.update_components(conn, self.projection)
-        row_ids: dict[tuple[int, str, str], int] = {}
-        for (cid, component), answers in self.unnumbered.items():
-            if not answers:
-                continue
-            keys = [key for key, _ in answers]
-            ids = queries.event_ids_between(conn, cid, component, min(keys), max(keys))
-            for key, outcome in answers:
-                outcome.id = event_public_id(ids[key])
-                row_ids[(cid, component, key)] = ids[key]
-        outbox.record(conn, self._changes(conn, row_ids))
-
-    def _changes(self, conn: Connection, row_ids: dict[tuple[int, str, str], int]) -> list[Any]:
-        found = []
-        for e in self.effects:
-            row_id = row_ids.get((e.cid, e.component, e.first_key))
-            if row_id is None:
-                row_id = queries.event_row_id(conn, e.cid, e.component, e.first_key)
-            cause_id = event_public_id(row_id)
-            cause = Cause("late_event" if e.late else "event", cause_id)
-            change = component_change(e.contract_number, e.component, e.before, e.after, cause=cause, flips=e.flips)
-            if change is not None:
-                found.append(change)
-        return found
 
 
 def record_events(
@@ -111,9 +55,18 @@ def record_events(
     batch: bool = False,
     max_rejudge: int | None = MAX_REJUDGE,
 ) -> list[EventOutcome]:
-    """Judge and store one request's ``commands``; outcomes in input order. The writer commits."""
-    judgement = judge_events(conn, commands, rules=rules, lock=True, batch=batch, max_rejudge=max_rejudge)
-    judgement.store(conn)
+    """Judge and store one request's ``commands``; outcomes in input order. The writer commits.
+
+    In a writer group the rows join the group's ``PendingEvents``, written with the group (queue
+    the work with ``buffered=True``); elsewhere they are written before this returns."""
+    group = group_buffer(conn, PendingEvents.of_group)
+    pending = group or PendingEvents(conn, lock=True)
+    judgement = judge_events(
+        conn, commands, rules=rules, lock=True, batch=batch, pending=pending, max_rejudge=max_rejudge
+    )
+    pending.add(judgement)
+    if group is None:
+        pending.flush()
     return judgement.outcomes
 
 
@@ -124,17 +77,20 @@ def judge_events(
     rules: EngineAt,
     lock: bool,
     batch: bool = False,
+    pending: PendingEvents | None = None,
     max_rejudge: int | None = MAX_REJUDGE,
 ) -> Judgement:
-    """Answers for ``commands`` against the stored history, and the rows to write; writes nothing.
+    """Answers for ``commands`` against the stored history (and the rows ``pending`` holds), and
+    the rows to write; writes nothing of its own.
 
     ``rules`` chooses the rule version for an event from its ``created_at``: the version in force
     then says whether its type exists and which component it acts on. A component whose replay
     would judge more than ``max_rejudge`` stored events again refuses the whole request (409
     ``rejudge_limit_exceeded``); ``None`` sets no limit."""
-    ids, components = queries.contracts_with_components(conn, {c.contract_number for c in commands}, lock=lock)
+    pending = pending or PendingEvents(conn, lock=lock)
+    ids, components = pending.contracts({c.contract_number for c in commands})
     outcomes: list[EventOutcome | None] = [None] * len(commands)
-    client_ids = ClientIds(conn, batch=batch)
+    client_ids = ClientIds(pending, batch=batch)
     groups: dict[tuple[int, str], list[Item]] = defaultdict(list)
     for index, command in enumerate(commands):
         engine = rules(command.created_at)
@@ -155,8 +111,11 @@ def judge_events(
             groups[(cid, held)].append(client_ids.resolve(item))
     judgement = Judgement([])
     for (cid, component), items in groups.items():
+        row = components[(cid, component)]
+        if row.last_key is not None and min(i.key for i in items) <= row.last_key:
+            pending.readable(cid, component)  # a repeated key or a late event reads stored events
         judge = _ComponentJudge(conn, rules, judgement, outcomes, max_rejudge=max_rejudge, batch=batch)
-        judge.run(cid, component, components[(cid, component)], items)
+        judge.run(cid, component, row, items)
     judgement.outcomes = [o for o in outcomes if o is not None]
     return judgement
 
@@ -257,17 +216,7 @@ class _ComponentJudge:
             effect = ComponentEffect(cid, number, component, first_key, late, row.timeline, final, tuple(flips))
             self.judgement.effects.append(effect)
         if result.final is not None or last_key != row.last_key:
-            self.judgement.projection.append(
-                {
-                    "b_contract_id": cid,
-                    "b_component": component,
-                    "state": final.state,
-                    "start_date": final.start,
-                    "end_date": final.end,
-                    "dates": queries.dates_json(final),
-                    "last_key": last_key,
-                }
-            )
+            self.judgement.projection[(cid, component)] = queries.ComponentRow(final, last_key)
 
 
 def _initial(engine: RulesEngine, stored_component: str) -> ComponentTimeline:

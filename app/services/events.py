@@ -115,6 +115,6 @@ class EventRecorder:
             batch=batch,
             max_rejudge=self._max_rejudge,
         )
-        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands})
+        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands}, buffered=True)
         metrics().record_outcomes(outcomes)
         return outcomes

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-
-from sqlalchemy import Connection
+from typing import Protocol
 
 from app.db import queries
 from app.domain.errors import Conflict
@@ -30,9 +29,13 @@ class Item:
     key: str
 
 
+class StoredByClientId(Protocol):
+    def event_by_client_id(self, cid: int, event_id: str) -> queries.StoredEvent | None: ...
+
+
 class ClientIds:
-    def __init__(self, conn: Connection, *, batch: bool) -> None:
-        self._conn, self._batch = conn, batch
+    def __init__(self, stored: StoredByClientId, *, batch: bool) -> None:
+        self._stored, self._batch = stored, batch
         self._seen: dict[tuple[int, str], Item] = {}
 
     def resolve(self, item: Item) -> Item:
@@ -45,7 +48,7 @@ class ClientIds:
             given = earlier.command.created_at if earlier.command.created_at_given else None
             self._check(item, earlier.command.type, earlier.command.day, given, f"item {earlier.index} of this request")
             return replace(item, key=earlier.key)
-        stored = queries.event_by_client_id(self._conn, item.cid, event_id)
+        stored = self._stored.event_by_client_id(item.cid, event_id)
         if stored is not None:
             self._check(item, stored.type, stored.day, stored.created_at, "a stored event")
             return replace(item, key=stored.sort_key)

@@ -49,7 +49,8 @@ def test_a_late_event_flipping_more_than_the_limit_is_refused_and_stores_nothing
     assert refused.status_code == 409
     body = refused.json()
     assert (body["status"], body["code"]) == ("error", "rejudge_limit_exceeded")
-    assert "contract 1234" in body["message"] and "more than 5 stored events of energy_supply" in body["message"]
+    assert "contract 1234" in body["message"]
+    assert "more than 5 stored events of energy_supply" in body["message"]
     assert "MAX_REJUDGE=5" in body["message"]
     assert _state(limited) == before, "timeline, history and feed unchanged"
 

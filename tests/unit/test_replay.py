@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.engine import RulesEngine
 from app.domain.fold import chooser
-import pytest
-
 from app.domain.replay import Move, Recorded, RejudgeLimitReached, replay_component
 from app.domain.rules import load_rulebook
 from tests.conftest import RULES

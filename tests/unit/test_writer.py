@@ -1,5 +1,6 @@
 """The writer on a real SQLite file: serial answers in one commit, isolation of refused and failing
-writes, a bounded queue, a dead thread that fails fast, and storage that cannot take writes."""
+writes, a bounded queue, a dead thread that fails fast, storage that cannot take writes, and group
+buffers flushed before any other write reads."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.db.engines import Engines, create_engines
-from app.db.writer import Writer
+from app.db.writer import Writer, group_buffer
 from app.domain.errors import Conflict, Unavailable
 
 
@@ -150,3 +151,42 @@ def test_every_write_of_a_group_sees_the_time_noted_before_the_group_ran(engines
     assert all(before <= moment <= answered for moment in together)
     assert len(set(together)) <= 2  # one group, or two when the first write started alone
     assert later > answered
+
+
+class HeldAdds:
+    """A group buffer: additions to the counter, held until the writer flushes them."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn, self.held = conn, 0
+
+    def flush(self) -> None:
+        self.conn.execute(text("UPDATE counter SET n = n + :k"), {"k": self.held})
+        self.held = 0
+
+
+def add_held(conn: Connection) -> int:
+    """Add one through the group's buffer; answers what the counter will read once flushed."""
+    buffer = group_buffer(conn, HeldAdds)
+    assert buffer is not None
+    buffer.held += 1
+    return int(conn.execute(text("SELECT n FROM counter")).scalar_one()) + buffer.held
+
+
+def test_group_buffers_are_flushed_before_other_writes_and_before_the_commit(engines: Engines) -> None:
+    writer = Writer(engines.writer)
+
+    async def scenario() -> list[int | BaseException]:
+        works = [(add_held, True), (add_held, True), (bump, False), (add_held, True), (refuse, True)]
+        tasks = [asyncio.ensure_future(writer.run(work, buffered=buffered)) for work, buffered in works]
+        await asyncio.sleep(0)
+        writer.start()
+        return list(await asyncio.gather(*tasks, return_exceptions=True))
+
+    results = asyncio.run(scenario())
+    writer.stop()
+    assert results[:4] == [1, 2, 3, 4], "the plain write read the two held additions"
+    assert isinstance(results[4], Conflict)
+    assert writer.commits == 1
+    assert stored(engines) == 4, "the last addition was written before the commit"
+    with engines.writer.begin() as conn:
+        assert group_buffer(conn, HeldAdds) is None, "off the writer, nobody would flush a buffer"
