@@ -1,5 +1,6 @@
-"""The tasks a worker runs beside its requests, started and stopped by the app's lifespan:
-the feed's head poll, retention, and the webhook dispatcher."""
+"""The tasks a worker runs beside its requests, started and stopped by the app's lifespan: the
+feed's head poll and retention on the worker's loop, and the webhook dispatcher, in a process
+of its own (app/webhooks/process.py) that starts once a subscription exists."""
 
 from __future__ import annotations
 
@@ -12,54 +13,64 @@ from functools import partial
 from typing import Any
 
 from app.db import feed as feed_queries
+from app.db import webhooks as webhook_queries
 from app.feed.retention import prune_forever
 from app.runtime import Runtime
-from app.webhooks.dispatcher import Dispatcher, DispatchSettings
-from app.webhooks.schedule import parse_schedule
+from app.webhooks.process import DispatcherProcess
 
 logger = logging.getLogger(__name__)
+SUBSCRIPTION_POLL = 1.0  # seconds between looks for a first subscription made by another worker
 
 
 class Background:
     def __init__(self) -> None:
         self._tasks: list[asyncio.Task[None]] = []
-        self._dispatcher: Dispatcher | None = None
+        self._dispatcher: DispatcherProcess | None = None
+        self._runtime: Runtime | None = None
 
     async def start(self, runtime: Runtime) -> None:
-        settings, engines = runtime.settings, runtime.engines
+        self._runtime, settings, engines = runtime, runtime.settings, runtime.engines
         runtime.notifier.bind(asyncio.get_running_loop(), await asyncio.to_thread(_head, runtime))
-        self._dispatcher = Dispatcher(
-            engines.writer,
-            engines.reader,
-            runtime.notifier,
-            DispatchSettings(
-                timeout=settings.webhook_timeout,
-                schedule=parse_schedule(settings.webhook_retry_schedule),
-                max_age=settings.webhook_max_retry_age,
-                lease=settings.webhook_lease,
-                allow_private=settings.webhook_allow_private_networks,
-            ),
-        )
+        self._dispatcher = DispatcherProcess(settings)
         prune_every = min(settings.feed_retention / 10, timedelta(minutes=5)).total_seconds()
         self._spawn(runtime.notifier.poll_forever(partial(_head, runtime), settings.feed_poll_interval), "feed-head")
         self._spawn(prune_forever(engines.writer, settings.feed_retention, prune_every), "feed-retention")
-        self._spawn(self._dispatcher.run(), "webhook-dispatcher")
+        self._spawn(self._dispatch_once_subscribed(runtime, self._dispatcher), "webhook-dispatcher-start")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
 
+    async def _dispatch_once_subscribed(self, runtime: Runtime, dispatcher: DispatcherProcess) -> None:
+        while True:
+            try:
+                if await asyncio.to_thread(_any_webhook, runtime):
+                    break
+            except Exception:  # the database is away for a moment: look again
+                logger.warning("could not look for webhook subscriptions", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.subscribed.wait(), SUBSCRIPTION_POLL)
+        dispatcher.start(runtime.notifier.head)
+        runtime.notifier.listen(dispatcher.announce)
+
     async def stop(self) -> None:
-        """Cancel every task and wait for it: an interrupted delivery is redelivered later."""
+        """Cancel every task and wait for it, then stop the dispatcher: an interrupted delivery is
+        redelivered later."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        if self._dispatcher is not None:
-            await self._dispatcher.close()
+        if self._dispatcher is not None and self._runtime is not None:
+            self._runtime.notifier.unlisten(self._dispatcher.announce)
+            await self._dispatcher.stop()
 
 
 def _head(runtime: Runtime) -> int:
     with runtime.engines.reader.connect() as conn:
         return feed_queries.position(conn, feed_queries.HEAD)
+
+
+def _any_webhook(runtime: Runtime) -> bool:
+    with runtime.engines.reader.connect() as conn:
+        return webhook_queries.any_webhook(conn)

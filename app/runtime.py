@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.db import queries
 from app.db.engines import Engines, create_engines, create_schema
@@ -36,6 +37,8 @@ class Runtime:
     recorder: EventRecorder
     watcher: RulesWatcher
     notifier: Notifier
+    subscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when this worker creates a webhook subscription: its dispatcher starts without waiting."""
 
     @property
     def catalog(self) -> Catalog:

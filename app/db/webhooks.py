@@ -54,6 +54,10 @@ def all_webhooks(conn: Connection) -> list[WebhookRow]:
     return [WebhookRow(*r) for r in conn.execute(select(*_COLUMNS).order_by(webhooks.c.created_at, webhooks.c.id))]
 
 
+def any_webhook(conn: Connection) -> bool:
+    return conn.execute(select(webhooks.c.id).limit(1)).first() is not None
+
+
 def delete_webhook(conn: Connection, webhook_id: str) -> bool:
     return bool(conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id)).rowcount)
 

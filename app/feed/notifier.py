@@ -5,6 +5,7 @@ announces its own commits at once (``announce``, called from the writer thread);
 other workers and hosts are learnt by one query per ``poll_interval`` (``poll_forever``), made by
 the notifier alone, however many long polls, streams and dispatchers wait on it. A waiter
 therefore learns of a local commit within microseconds and of a remote one within the interval.
+Listeners outside this loop (the webhook dispatcher's process) are told of every head announced.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.head = 0
         self._changed = asyncio.Event()
+        self._listeners: tuple[Callable[[int], None], ...] = ()  # replaced whole: any thread may read it
+
+    def listen(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener`` (from whichever thread announces; it must not block) with every head announced."""
+        self._listeners = (*self._listeners, listener)
+
+    def unlisten(self, listener: Callable[[int], None]) -> None:
+        self._listeners = tuple(known for known in self._listeners if known != listener)
 
     def bind(self, loop: asyncio.AbstractEventLoop, head: int) -> None:
         """Serve waiters on ``loop``, starting from the feed's ``head``."""
@@ -29,6 +38,8 @@ class Notifier:
 
     def announce(self, head: int) -> None:
         """A commit up to ``head`` happened; callable from any thread."""
+        for listener in self._listeners:
+            listener(head)
         if self._loop is None:
             return
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
@@ -56,7 +67,7 @@ class Notifier:
         """Learn other workers' commits: read the head every ``interval`` seconds, off the loop."""
         while True:
             try:
-                self._advance(await asyncio.to_thread(read_head))
+                self.announce(await asyncio.to_thread(read_head))
             except Exception:  # the database is down for a moment: the next poll will tell
                 logger.warning("could not read the change feed's head", exc_info=True)
             await asyncio.sleep(interval)

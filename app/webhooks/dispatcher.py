@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import orjson
 from sqlalchemy import Engine
 
@@ -32,8 +31,9 @@ from app.db import webhooks as queries
 from app.domain.errors import DomainError
 from app.feed.notifier import Notifier
 from app.webhooks import signing
+from app.webhooks.client import DeliveryClient
 from app.webhooks.schedule import after_failure
-from app.webhooks.targets import Target, resolve
+from app.webhooks.targets import check_literal
 
 logger = logging.getLogger(__name__)
 BATCH, CONCURRENT, IDLE, SETTLE = 100, 8, 1.0, 0.02
@@ -56,6 +56,8 @@ class _Round:
     position: int
     attempts: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None
+    more: bool = False
+    """Records beyond this round's were waiting (a full batch, or the lease's time ran out)."""
 
 
 def _now() -> datetime:
@@ -68,21 +70,22 @@ class Dispatcher:
         ``reads`` reads records without taking SQLite's write lock."""
         self._engine, self._reads, self._notifier, self._settings = writes, reads, notifier, settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        self._client = DeliveryClient(timeout=settings.timeout, allow_private=settings.allow_private)
 
     async def run(self) -> None:
         while True:
             seen = self._notifier.head
             try:
-                worked = await self._round()
+                backlog = await self._round()
             except Exception:  # the database is away for a moment: leases expire, nothing is lost
                 logger.warning("webhook dispatcher round failed", exc_info=True)
-                worked = False
-            if not worked:
+                backlog = False
+            if not backlog:
                 await self._notifier.wait_beyond(seen, IDLE)
-                await asyncio.sleep(SETTLE)  # let a burst of commits gather before the next look
+                await asyncio.sleep(SETTLE)  # let commits gather: a round costs two short transactions
 
     async def _round(self) -> bool:
+        """One round; whether a subscription has more records waiting than a round takes."""
         rounds = await asyncio.to_thread(self._claim)
         if not rounds:
             return False
@@ -91,10 +94,10 @@ class Dispatcher:
             if isinstance(result, Exception):
                 logger.warning("webhook %s: delivery round failed", round_.row.id, exc_info=result)
         await asyncio.to_thread(self._finish, rounds)
-        return True
+        return any(round_.more for round_ in rounds)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._client.close()
 
     def _claim(self) -> list[_Round]:
         now = _now()
@@ -112,15 +115,17 @@ class Dispatcher:
         components = None if row.components is None else orjson.loads(row.components)
         head, records = await asyncio.to_thread(self._pending, row.position, components)
         budget = time.monotonic() + self._settings.lease / 2  # leave the lease's second half for storing
-        target: Target | None = None  # resolved and checked once per round, not per record
         for index, (seq, body) in enumerate(records):
             if time.monotonic() > budget:
+                round_.more = True
                 return
             started = time.perf_counter()
             try:
-                target = target or await resolve(row.url, allow_private=self._settings.allow_private)
-                code, error = await self._post(row, target, seq, body)
-            except DomainError as exc:  # the host now resolves to a refused address, or not at all
+                if index == 0:  # a literal address here; a host name by the client, on every connection
+                    check_literal(row.url, allow_private=self._settings.allow_private)
+                headers = signing.headers(row.secret, seq, body, datetime.now(UTC))
+                code, error = await self._client.post(row.url, body.encode(), headers)
+            except DomainError as exc:  # the URL names an address that may not be called
                 code, error = None, exc.message
             latency = round((time.perf_counter() - started) * 1000, 2)
             ok = code is not None and 200 <= code < 300
@@ -142,6 +147,8 @@ class Dispatcher:
             round_.position = seq
         if len(records) < BATCH:  # every record up to ``head`` was delivered or is not this subscription's
             round_.position = max(round_.position, head)
+        else:
+            round_.more = True
 
     def _pending(self, position: int, components: list[str] | None) -> tuple[int, list[tuple[int, str]]]:
         """The head, then the records: read in this order, every record up to the head is committed
@@ -149,31 +156,6 @@ class Dispatcher:
         with self._reads.connect() as conn:
             head = feed_queries.position(conn, feed_queries.HEAD)
             return head, queries.pending_changes(conn, position, components, BATCH)
-
-    async def _post(
-        self, row: queries.WebhookRow, target: Target, seq: int, body: str
-    ) -> tuple[int | None, str | None]:
-        """(status code, error) of one attempt, sent to the checked address; never raises for the receiver's faults."""
-        try:
-            async with asyncio.timeout(self._settings.timeout):
-                url = httpx.URL(row.url)
-                headers = signing.headers(row.secret, seq, body, datetime.now(UTC))
-                headers["host"] = url.netloc.decode()
-                request = self._client.build_request(
-                    "POST",
-                    url.copy_with(host=target.address),
-                    content=body.encode(),
-                    headers=headers,
-                    extensions={"sni_hostname": target.host},
-                )
-                response = await self._client.send(request, stream=True)  # the body is never read
-                await response.aclose()
-                code, error = response.status_code, None
-        except TimeoutError:
-            code, error = None, f"no answer within {self._settings.timeout:g} s"
-        except httpx.HTTPError as exc:
-            code, error = None, f"{type(exc).__name__}: {exc}"[:500]
-        return code, error
 
     def _finish(self, rounds: list[_Round]) -> None:
         now = _now()

@@ -26,7 +26,7 @@ from app.webhooks.schemas import (
     WebhookRead,
 )
 from app.webhooks.signing import message_id
-from app.webhooks.targets import resolve
+from app.webhooks.targets import check
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 NOT_FOUND = (404, "error", "webhook_not_found", "Webhook wh_0123456789abcdef not found.")
@@ -59,10 +59,11 @@ def _read(row: WebhookRow) -> dict[str, Any]:
 )
 async def create_webhook(body: WebhookCreate, runtime: RuntimeDep) -> WebhookCreated:
     """Subscribe a URL to the change feed from now on. The answer holds the signing secret, once."""
-    await resolve(body.url, allow_private=runtime.settings.webhook_allow_private_networks)
+    await check(body.url, allow_private=runtime.settings.webhook_allow_private_networks)
     service.check_components(body.components, list(runtime.engine.rulebook.components))
     work = partial(service.create, url=body.url, components=body.components, description=body.description)
     row, secret = await runtime.writer.run(work)
+    runtime.subscribed.set()
     return WebhookCreated(**_read(row), secret=secret)
 
 

@@ -1,8 +1,10 @@
 """Which URLs a webhook may call: http or https, and no loopback, private, link-local or other
-non-public address, checked on every address the host name resolves to (at subscription and
-again at every delivery, whose request then goes to the checked address itself, so a DNS answer
-that changes in between cannot redirect it). ``WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`` lifts the
-address check, for tests and for receivers inside a private network.
+non-public address, checked on every address the host name resolves to: at subscription, and by the
+delivery client's resolver on every connection it opens (app/webhooks/client.py), so a DNS
+answer that changes later cannot redirect a delivery. A URL naming an address rather than a host
+name is checked at subscription and at every delivery round (``check_literal``).
+``WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`` lifts the address check, for tests and for receivers
+inside a private network.
 """
 
 from __future__ import annotations
@@ -10,18 +12,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from app.domain.errors import Invalid
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    url: str
-    host: str
-    address: str
-    """The checked IP address the request is sent to."""
 
 
 def refused_address(address: str) -> str | None:
@@ -56,12 +49,25 @@ def check_url(url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
+def check_literal(url: str, *, allow_private: bool) -> None:
+    """Raises ``Invalid`` if ``url`` is not acceptable or names an address it may not call; a host
+    name is left to the resolver (``check``, and the delivery client's)."""
+    host, _ = check_url(url)
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return
+    reason = None if allow_private else refused_address(host)
+    if reason is not None:
+        raise refused(url, f"{reason} (set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow it)")
+
+
 def refused(url: str, why: str) -> Invalid:
     return Invalid(f"Webhook URL {url!r} refused: {why}.", "webhook_url_refused")
 
 
-async def resolve(url: str, *, allow_private: bool) -> Target:
-    """The address to send ``url``'s requests to, checked; raises ``Invalid`` if none may be used."""
+async def check(url: str, *, allow_private: bool) -> None:
+    """Raises ``Invalid`` unless ``url`` is acceptable and its host resolves to addresses it may call."""
     host, port = check_url(url)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -75,4 +81,3 @@ async def resolve(url: str, *, allow_private: bool) -> Target:
             reason = refused_address(address)
             if reason is not None:
                 raise refused(url, f"{reason} (set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow it)")
-    return Target(url, host, addresses[0])

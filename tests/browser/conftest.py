@@ -91,8 +91,10 @@ def start_server(e2e_database: str, tmp_path: Path) -> Iterator[ServerOf]:  # no
 
 
 @pytest.fixture
-def server(start_server: ServerOf) -> UvicornServer:
-    return start_server()
+def server(start_server: ServerOf, visits: Visits) -> UvicornServer:
+    started = start_server()
+    visits.own.add(urlparse(started.base_url).netloc)
+    return started
 
 
 @pytest.fixture
@@ -108,8 +110,9 @@ class Visits:
     reports its failure as ``csp``) never reached the network; it is listed, not counted. The only
     one seen is the logo that ReDoc's bundle draws from cdn.redoc.ly (see app/api/docs.py)."""
 
-    def __init__(self, own: str) -> None:
-        self.own = {own}
+    def __init__(self) -> None:
+        self.own: set[str] = set()
+        """The hosts of the servers this test started (``server`` adds its own)."""
         self.requested: list[str] = []
         self.blocked: set[str] = set()
 
@@ -130,8 +133,11 @@ class Visits:
 
 
 @pytest.fixture
-def visits(server: UvicornServer) -> Visits:
-    return Visits(urlparse(server.base_url).netloc)
+def visits() -> Visits:
+    """No server of its own: a test that starts one with other settings (``start_server``) must
+    not share its database with a default one, whose webhook dispatcher would compete for the
+    subscriptions with settings of its own."""
+    return Visits()
 
 
 @pytest.fixture

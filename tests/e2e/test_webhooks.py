@@ -96,6 +96,13 @@ def wait_for(receiver: Receiver, path: str, seqs: list[int], seconds: float) -> 
     return receiver.delivered(path)
 
 
+def refused_while_down(receiver: Receiver, *, at_least: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while sum(d.answered == 503 for d in receiver.deliveries) < at_least:
+        assert time.monotonic() < deadline, "the dispatcher never tried the receiver while it was down"
+        time.sleep(0.1)
+
+
 def first_arrivals(deliveries: list[Delivery]) -> list[int]:
     """Seqs in the order they first arrived with a 2xx: a redelivery repeats an earlier one."""
     seen: dict[int, None] = {}
@@ -120,7 +127,7 @@ def test_a_receiver_that_is_down_then_recovers_gets_every_change_in_order(
         subscribe(client, receiver, "battery", ["battery_optimization"])
         make_contracts(client)
         post_events(server.base_url, 120, seed)
-        time.sleep(2.0)
+        refused_while_down(receiver, at_least=3, seconds=30)  # a first try and retries met the 503
         receiver.status = 200
         records = read_all(client)
         delivered = {

@@ -4,27 +4,30 @@
    on a fresh SQLite file with 10,000 contracts, measured twice in the order off, on, on, off so
    that drift of the shared machine falls on both; and the trivial app, for the usual ratio.
 2. A reader pulling the feed written by those runs, 1,000 records per request.
-3. Webhook latency at a steady 500 events/s: from each record's ``committed_at`` to the moment
-   the receiver (tests/e2e/receiver.py, in this process) got the 2xx-answered delivery.
+3. Webhook latency at a steady 500 events/s (an open-loop sender): from each record's
+   ``committed_at`` to the moment the receiver (tests/e2e/receiver.py, in a process of its own,
+   see receiver_process.py) got its first 2xx-answered delivery. ``--database-url`` runs this
+   part on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import tempfile
-import threading
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import httpx
 
-from tests.e2e.receiver import Receiver
 from tests.perf import scenarios
 from tests.perf.__main__ import TRIVIAL, database, service
 from tests.perf.load import Load
+from tests.perf.receiver_process import RemoteReceiver
 from tests.perf.servers import Server, uvicorn_server
 from tests.perf.wrk import WrkResult, require_wrk
 
@@ -46,53 +49,84 @@ def pull_rate(url: str) -> tuple[int, float]:
     return records, records / (time.perf_counter() - started)
 
 
-def paced_events(url: str, rate: float, seconds: float, threads: int = 4) -> int:
-    """Send new in-order events at ``rate`` per second in all, spread over the contracts."""
-    sent = [0] * threads
-    start = time.monotonic()
+async def _paced_events(url: str, rate: float, seconds: float) -> list[int]:
+    """Send new in-order events at ``rate`` per second, each at its own due time whatever the
+    answers before it (an open loop: a slow answer does not slow the load); their status codes."""
 
-    def run(index: int) -> None:
-        interval, n = threads / rate, 0
-        with httpx.Client(base_url=url, timeout=30.0) as client:
-            while (due := start + index / rate + n * interval) < start + seconds:
-                time.sleep(max(0.0, due - time.monotonic()))
-                moment = datetime(2020, 1, 1) + timedelta(seconds=n * threads + index)
-                contract = f"c{(n * threads + index) % scenarios.EVENT_CONTRACTS}"
-                event = {
-                    "type": "supply_energy_start",
-                    "contract_number": contract,
-                    "date": "2020-01-01",
-                    "created_at": moment.isoformat(),
-                }
-                client.post("/event", json=event)
-                n += 1
-        sent[index] = n
+    async def send(session: aiohttp.ClientSession, n: int) -> int:
+        moment = datetime(2020, 1, 1) + timedelta(seconds=n)
+        event = {
+            "type": "supply_energy_start",
+            "contract_number": f"c{n % scenarios.EVENT_CONTRACTS}",
+            "date": "2020-01-01",
+            "created_at": moment.isoformat(),
+        }
+        async with session.post("/event", json=event) as response:
+            return response.status
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return sum(sent)
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession(url, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        start, sends = loop.time(), []
+        for n in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, start + n / rate - loop.time()))
+            sends.append(asyncio.create_task(send(session, n)))
+        return list(await asyncio.gather(*sends))
 
 
-def webhook_latency(stack: ExitStack, tmp: Path, rate: float, seconds: float) -> list[float]:
-    receiver = Receiver().start()
-    stack.callback(receiver.stop)
-    db_url, _ = stack.enter_context(database(None, tmp, "hooks"))
+def committed_records(url: str, after: int) -> dict[int, datetime]:
+    """``committed_at`` of every feed record after ``after``, by seq."""
+    found: dict[int, datetime] = {}
+    with httpx.Client(base_url=url, timeout=30.0) as client:
+        while changes := client.get("/changes", params={"after": after, "limit": 1000}).json()["changes"]:
+            for change in changes:
+                found[change["seq"]] = datetime.fromisoformat(change["committed_at"].replace("Z", "+00:00"))
+            after = changes[-1]["seq"]
+    return found
+
+
+def warm_up(url: str, receiver: RemoteReceiver, contract: int) -> int:
+    """Send one event and wait for its delivery; the seq it was delivered as."""
+    event = {"type": "supply_energy_start", "contract_number": f"c{contract}", "date": "2020-01-01"}
+    httpx.post(f"{url}/event", json=event, timeout=30.0).raise_for_status()
+    deadline = time.monotonic() + 60.0
+    while not (delivered := receiver.delivered("bench")):
+        assert time.monotonic() < deadline, "the warm-up event was never delivered"
+        time.sleep(0.2)
+    return int(delivered[0].record["seq"])
+
+
+def webhook_latency(stack: ExitStack, tmp: Path, rate: float, seconds: float, database_url: str | None) -> list[float]:
+    """Milliseconds from each record's commit to the receiver's first 2xx-answered delivery of it.
+
+    The receiver runs in its own process. One event is delivered before the load starts (the
+    worker starts its dispatcher process once a subscription exists), and the run waits (up to
+    a minute) until every record committed under load has arrived, and says how many never did."""
+    receiver = stack.enter_context(RemoteReceiver())
+    db_url, _ = stack.enter_context(database(database_url, tmp, "hooks"))
     scenarios.create_event_contracts(db_url)
     server = service(stack, db_url, 1, WEBHOOK_ALLOW_PRIVATE_NETWORKS="true")
     with httpx.Client(base_url=server.url, timeout=30.0) as client:
         created = client.post("/webhooks", json={"url": receiver.url("bench")}).json()
-    receiver.secrets["bench"] = created["secret"]
-    sent = paced_events(server.url, rate, seconds)
-    time.sleep(3.0)
-    latencies = []
-    for d in receiver.delivered("bench"):
-        committed = datetime.fromisoformat(d.record["committed_at"].replace("Z", "+00:00"))
-        latencies.append((d.received - committed.timestamp()) * 1000)
-    print(f"webhooks: sent {sent} events, {len(latencies)} deliveries")
-    return latencies
+    receiver.set_secret("bench", created["secret"])
+    start = warm_up(server.url, receiver, scenarios.EVENT_CONTRACTS - 1)
+    assert rate * seconds < scenarios.EVENT_CONTRACTS - 1, "the load would reach the warm-up's contract"
+    codes = asyncio.run(_paced_events(server.url, rate, seconds))
+    committed = committed_records(server.url, start)
+    deadline, arrived = time.monotonic() + 60.0, dict[int, float]()
+    while time.monotonic() < deadline:
+        arrived = dict[int, float]()
+        for d in receiver.delivered("bench"):
+            arrived.setdefault(d.record["seq"], d.received)
+        if committed.keys() <= arrived.keys():
+            break
+        time.sleep(0.5)
+    missing = len(committed.keys() - arrived.keys())
+    accepted = sum(1 for code in codes if code == 200)
+    print(
+        f"webhooks: sent {len(codes)} events ({accepted} answered 200), {len(committed)} records committed, "
+        f"{len(committed) - missing} delivered, {missing} never arrived"
+    )
+    return [(arrived[seq] - at.timestamp()) * 1000 for seq, at in committed.items() if seq in arrived]
 
 
 def report_latency(latencies: list[float], rate: float) -> None:
@@ -111,10 +145,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
     parser.add_argument("--webhook-rate", type=float, default=500.0, help="events per second for the latency run")
     parser.add_argument("--webhooks-only", action="store_true", help="only the webhook latency run")
+    parser.add_argument("--database-url", help="PostgreSQL for the webhook latency run (default: a SQLite file)")
     args = parser.parse_args()
     if args.webhooks_only:
         with tempfile.TemporaryDirectory(prefix="perf-feed-") as tmp, ExitStack() as stack:
-            report_latency(webhook_latency(stack, Path(tmp), args.webhook_rate, args.seconds), args.webhook_rate)
+            report_latency(
+                webhook_latency(stack, Path(tmp), args.webhook_rate, args.seconds, args.database_url), args.webhook_rate
+            )
         return
     require_wrk()
     load = Load(args.seconds, 2.0)
@@ -130,7 +167,7 @@ def main() -> None:
         with uvicorn_server("trivial", TRIVIAL, workers=1, env={}) as trivial:
             baseline = post_event(load, trivial, "trivial")
         records, rate = pull_rate(servers[True].url)
-        latencies = webhook_latency(stack, Path(tmp), args.webhook_rate, args.seconds)
+        latencies = webhook_latency(stack, Path(tmp), args.webhook_rate, args.seconds, args.database_url)
     without = statistics.mean(r.rate for r in runs[False])
     with_outbox = statistics.mean(r.rate for r in runs[True])
     print(

@@ -1,0 +1,148 @@
+"""The webhook dispatcher in a process of its own, started by a worker once a subscription exists.
+
+A subscription's deliveries go one at a time, so its throughput is one over the round trip. Made
+from the worker's process, every round trip would also wait for the interpreter lock behind the
+requests being served: at 500 events/s a worker alone keeps most of a core busy. A child process
+has a core of its own, and a worker with no subscriptions runs no child at all.
+
+The worker tells the child of each commit through a pipe: a non-blocking write of the feed's new
+head, dropped if the pipe is full (the child then has wake-ups to read anyway); commits of other
+workers reach it the same way, through the worker's notifier poll. When the worker ends, even by
+SIGKILL, the pipe closes and the child stops; a delivery it was making is sent again, with the
+same ``webhook-id``, once its lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+from app.db import feed as feed_queries
+from app.db.engines import Engines, create_engines
+from app.feed.notifier import Notifier
+from app.logging_setup import configure_logging
+from app.settings import Settings
+from app.webhooks.dispatcher import Dispatcher, DispatchSettings
+from app.webhooks.schedule import parse_schedule
+
+logger = logging.getLogger(__name__)
+STOP_WAIT = 10.0  # seconds the child may take to end its round; an interrupted one is redelivered
+HEAD_BYTES = 8
+
+
+def dispatch_settings(settings: Settings) -> DispatchSettings:
+    return DispatchSettings(
+        timeout=settings.webhook_timeout,
+        schedule=parse_schedule(settings.webhook_retry_schedule),
+        max_age=settings.webhook_max_retry_age,
+        lease=settings.webhook_lease,
+        allow_private=settings.webhook_allow_private_networks,
+    )
+
+
+class DispatcherProcess:
+    """The worker's side: starts the child, tells it of new heads, stops it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+        self._lock = threading.Lock()  # announce (writer thread) against stop (loop)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
+    def start(self, head: int) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the worker's threads
+        wakeups, self._pipe = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=serve, args=(self._settings, wakeups, head), name="webhook-dispatcher", daemon=True
+        )
+        self._process.start()
+        wakeups.close()
+        os.set_blocking(self._pipe.fileno(), False)
+        logger.info("webhook dispatcher started in process %s", self._process.pid)
+
+    def announce(self, head: int) -> None:
+        """Tell the child of a commit up to ``head``; never blocks (called from the writer thread)."""
+        with self._lock:
+            if self._pipe is None:
+                return
+            # a full pipe means the child has wake-ups to read; a broken one, that it is gone
+            with contextlib.suppress(OSError):
+                os.write(self._pipe.fileno(), head.to_bytes(HEAD_BYTES, "little"))
+
+    async def stop(self) -> None:
+        with self._lock:
+            pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            pipe.close()  # the child reads the end of the pipe and finishes its round
+        process, self._process = self._process, None
+        if process is None:
+            return
+        await asyncio.to_thread(process.join, STOP_WAIT)
+        if process.is_alive():
+            logger.warning("webhook dispatcher %s did not stop within %g s; killed", process.pid, STOP_WAIT)
+            process.kill()
+            await asyncio.to_thread(process.join)
+
+
+def serve(settings: Settings, wakeups: Connection, head: int) -> None:
+    """The child's main: dispatch until the worker closes the pipe."""
+    configure_logging(settings.log_level)
+    engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_dispatch(engines, dispatch_settings(settings), wakeups, head))
+    finally:
+        engines.dispose()
+
+
+async def _dispatch(engines: Engines, settings: DispatchSettings, wakeups: Connection, head: int) -> None:
+    loop = asyncio.get_running_loop()
+    notifier, worker_gone = Notifier(), asyncio.Event()
+    notifier.bind(loop, max(head, await asyncio.to_thread(_head, engines)))
+    fd = wakeups.fileno()
+    os.set_blocking(fd, False)
+
+    def read_wakeups() -> None:
+        try:
+            data = os.read(fd, 512 * HEAD_BYTES)
+        except BlockingIOError:
+            return
+        if not data:
+            loop.remove_reader(fd)
+            worker_gone.set()
+        elif len(data) >= HEAD_BYTES:  # writes of HEAD_BYTES are atomic, so reads come in whole heads
+            notifier.announce(int.from_bytes(data[-HEAD_BYTES:], "little"))
+
+    loop.add_reader(fd, read_wakeups)
+    dispatcher = Dispatcher(engines.writer, engines.reader, notifier, settings)
+    work = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
+    try:
+        await worker_gone.wait()
+    finally:
+        work.cancel()
+        await asyncio.gather(work, return_exceptions=True)
+        await dispatcher.close()
+
+
+def _head(engines: Engines) -> int:
+    with engines.reader.connect() as conn:
+        return feed_queries.position(conn, feed_queries.HEAD)
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (as with uvicorn's servers), else asyncio's own."""
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - uvloop is declared for every platform it supports
+        return None
+    return uvloop.new_event_loop
