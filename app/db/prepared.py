@@ -9,7 +9,8 @@ the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
 
 Statements over a list of values come in shapes, each compiled once: ``Sized`` pads an ``IN``
 list to the next power of two, ``InsertMany`` inserts many rows with one multi-row ``VALUES``
-and reads the new keys back with ``RETURNING`` (a write group's events in one statement).
+and reads the new keys back with ``RETURNING`` when asked (a write group's
+events in one statement, a late event's verdict changes in a few).
 """
 
 from __future__ import annotations
@@ -96,43 +97,37 @@ class Sized:
         return size, prepared
 
 
-class InsertMany:
-    """``INSERT ... VALUES (...), (...) ... RETURNING``: rows inserted in their order, ``most`` rows
-    a statement at most, each shape (count of rows) compiled once per dialect when first needed.
+class _ManyRows:
+    """A statement over ``size`` rows of values whose parameters are named ``{key}_{row}``, ``most``
+    rows a statement at most, each shape (count of rows) compiled once per dialect when first
+    needed: one statement for many rows instead of a round trip each, the values laid out and
+    converted in one pass, as ``executemany`` would."""
 
-    One statement for many rows, and its RETURNING gives the new keys, which ``executemany``
-    cannot; the values are laid out and converted in one pass, as ``executemany`` would."""
-
-    def __init__(
-        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]], *, most: int = 64
-    ) -> None:
-        self._table, self._keys, self._returning, self.most = table, tuple(keys), tuple(returning), most
+    def __init__(self, keys: Sequence[str], *, most: int) -> None:
+        self._keys, self.most = tuple(keys), most
         self._shapes: dict[tuple[str, int], tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]] = {}
 
-    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+    def _statement(self, size: int) -> ClauseElement:
+        raise NotImplementedError
+
+    def _execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         returned: list[tuple[Any, ...]] = []
-        start = 0
-        while start < len(rows):
-            size = min(self.most, len(rows) - start)
-            compiled, slots = self._shape(conn.dialect, size)
-            piece = rows[start : start + size]
+        for start in range(0, len(rows), self.most):
+            piece = rows[start : start + self.most]
+            compiled, slots = self._shape(conn.dialect, len(piece))
             values = []
             for index, key, process in slots:
                 value = piece[index][key]
                 values.append(value if process is None or value is None else process(value))
             params = values if compiled.positional else dict(zip(compiled.names, values, strict=True))
             returned += _run(conn, compiled.sql, params, many=False)
-            start += size
         return returned
 
     def _shape(self, dialect: Dialect, size: int) -> tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]:
         """The statement for ``size`` rows, and for each of its parameters in order: (row, key, converter)."""
         shape = self._shapes.get((dialect.name, size))
         if shape is None:
-            columns = self._table.c
-            rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
-            compiled = _compile(insert(self._table).values(rows).returning(*self._returning), dialect)
+            compiled = _compile(self._statement(size), dialect)
             processors = dict(compiled.binds)
             slots = []
             for name in compiled.names:
@@ -140,6 +135,27 @@ class InsertMany:
                 slots.append((int(index), key, processors.get(name)))
             shape = self._shapes[(dialect.name, size)] = (compiled, tuple(slots))
         return shape
+
+
+class InsertMany(_ManyRows):
+    """``INSERT ... VALUES (...), (...) ...``, with ``RETURNING`` when ``returning`` names columns:
+    rows inserted in their order, and the new keys back, which ``executemany`` cannot give."""
+
+    def __init__(
+        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]] = (), *, most: int = 64
+    ) -> None:
+        super().__init__(keys, most=most)
+        self._table, self._returning = table, tuple(returning)
+
+    def _statement(self, size: int) -> ClauseElement:
+        columns = self._table.c
+        rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
+        statement = insert(self._table).values(rows)
+        return statement.returning(*self._returning) if self._returning else statement
+
+    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+        return self._execute(conn, rows)
 
 
 def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[Any, ...]]:
@@ -158,7 +174,7 @@ def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[A
             cursor.executemany(sql, params)
             return []
         cursor.execute(sql, params)
-        return cursor.fetchall()  # type: ignore[no-any-return]
+        return cursor.fetchall() if cursor.description is not None else []  # an INSERT without RETURNING has none
     except dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
         if lost:

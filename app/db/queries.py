@@ -357,6 +357,7 @@ _update_event = Prepared(
         dates_after=bindparam("dates_after"),
     )
 )
+_insert_verdict_changes = InsertMany(verdict_changes, [c.key for c in verdict_changes.columns if c.key != "id"])
 
 
 def event_update(
@@ -394,8 +395,7 @@ def update_events(conn: Connection, rows: Sequence[dict[str, Any]], *, changed_a
         for row in rows
         if (row["prev_accepted"], row["prev_code"]) != (row["accepted"], row["code"])
     ]
-    if changes:
-        conn.execute(insert(verdict_changes), changes)
+    _insert_verdict_changes.rows(conn, changes)
 
 
 # --- rule versions ------------------------------------------------------------------------------
