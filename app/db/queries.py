@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
 
@@ -227,8 +227,10 @@ def update_components(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 # --- the event log ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
+    """A stored event as read. A named tuple, not a frozen dataclass: a late event reads hundreds,
+    and a frozen dataclass sets each of these fields through ``object.__setattr__`` (6 µs a row)."""
+
     id: int
     component: str
     sort_key: str
@@ -251,7 +253,7 @@ class StoredEvent:
         return stored_timeline(self.state_after, self.start_after, self.end_after, self.dates_after)
 
 
-STORED_COLUMNS = tuple(events.c[f.name] for f in fields(StoredEvent))
+STORED_COLUMNS = tuple(events.c[name] for name in StoredEvent._fields)
 _event_by_client_id = Prepared(
     select(*STORED_COLUMNS).where(
         events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id")
