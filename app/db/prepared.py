@@ -37,13 +37,17 @@ class _Compiled:
     results: tuple[tuple[int, Processor], ...]
     """(column position, processor) of the result columns that have one; rows are returned as the
     driver gives them when none has."""
+    slots: tuple[tuple[str, Processor | None], ...]
+    """Each parameter's name and converter (``None``: none), in the order of ``names``."""
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.positional:  # one pass over the parameters, no copy of ``values``
+            return [values[name] if process is None else process(values[name]) for name, process in self.slots]
         if self.binds:
             values = dict(values)
             for name, process in self.binds:
                 values[name] = process(values[name])
-        return [values[name] for name in self.names] if self.positional else values
+        return values
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         values = list(raw)
@@ -207,4 +211,6 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or ()
     processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     results = tuple((index, process) for index, process in enumerate(processors) if process is not None)
-    return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results)
+    converters = dict(binds)
+    slots = tuple((name, converters.get(name)) for name in names)
+    return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results, slots)

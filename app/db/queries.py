@@ -309,21 +309,26 @@ def events_after(
         key, limit = rows[-1][2], min(limit * 4, 2048)
 
 
+_timeline_before = Prepared(
+    select(events.c.state_after, events.c.start_after, events.c.end_after, events.c.dates_after)
+    .where(
+        events.c.contract_id == bindparam("contract_id"),
+        events.c.component == bindparam("component"),
+        events.c.sort_key < bindparam("key"),
+        events.c.revoked == false(),
+    )
+    .order_by(events.c.sort_key.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("skip"))  # as in _events_after: every parameter named, on every dialect
+)
+
+
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:
     """The component's timeline after its last stored (and not revoked) event before ``key``, if there is one."""
-    stmt = (
-        select(events.c.state_after, events.c.start_after, events.c.end_after, events.c.dates_after)
-        .where(
-            events.c.contract_id == contract_id,
-            events.c.component == component,
-            events.c.sort_key < key,
-            events.c.revoked == false(),
-        )
-        .order_by(events.c.sort_key.desc())
-        .limit(1)
+    rows = _timeline_before.rows(
+        conn, {"contract_id": contract_id, "component": component, "key": key, "limit": 1, "skip": 0}
     )
-    row = conn.execute(stmt).first()
-    return None if row is None else stored_timeline(*row)
+    return stored_timeline(*rows[0]) if rows else None
 
 
 def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
