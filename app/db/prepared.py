@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert
@@ -49,6 +50,19 @@ class _Compiled:
                 values[name] = process(values[name])
         return values
 
+    def params_many(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """``params`` of each of ``rows``, a value repeated from row to row converted once."""
+        if not self.positional:
+            return [self.params(values) for values in rows]
+        repeats = _Repeats()
+        return [
+            [
+                values[name] if process is None else repeats.convert(name, process, values[name])
+                for name, process in self.slots
+            ]
+            for values in rows
+        ]
+
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         values = list(raw)
         for index, process in self.results:
@@ -80,7 +94,31 @@ class Prepared:
         if not values:
             return
         compiled = self._compiled(conn.dialect)
-        _run(conn, compiled.sql, [compiled.params(v) for v in values], many=True)
+        _run(conn, compiled.sql, compiled.params_many(values), many=True)
+
+
+class _Repeats:
+    """Bind conversions over one statement's rows, remembering the last value of each parameter:
+    many rows often carry the same value (a write's commit time, a component's dates), and a
+    driver-side converter (SQLite's for dates and times formats in Python) then runs once.
+
+    A value counts as repeated when it is the same object, or an equal ``date`` (equal dates
+    convert alike; equal datetimes may not, in other time zones)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Any, Any]] = {}
+
+    def convert(self, name: str, process: Processor, value: Any) -> Any:
+        last = self._last.get(name)
+        if last is not None and (
+            last[0] is value or (type(value) is date and type(last[0]) is date and last[0] == value)
+        ):
+            return last[1]
+        converted = process(value)
+        self._last[name] = (value, converted)
+        return converted
 
 
 class Sized:
@@ -116,13 +154,14 @@ class _ManyRows:
 
     def _execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         returned: list[tuple[Any, ...]] = []
+        repeats = _Repeats()
         for start in range(0, len(rows), self.most):
             piece = rows[start : start + self.most]
             compiled, slots = self._shape(conn.dialect, len(piece))
             values = []
             for index, key, process in slots:
                 value = piece[index][key]
-                values.append(value if process is None or value is None else process(value))
+                values.append(value if process is None or value is None else repeats.convert(key, process, value))
             params = values if compiled.positional else dict(zip(compiled.names, values, strict=True))
             returned += _run(conn, compiled.sql, params, many=False)
         return returned
