@@ -9,13 +9,15 @@ the same DBAPI connection, inside whatever transaction the ``Connection`` holds.
 
 Statements over a list of values come in shapes, each compiled once: ``Sized`` pads an ``IN``
 list to the next power of two, ``InsertMany`` inserts many rows with one multi-row ``VALUES``
-and reads the new keys back with ``RETURNING`` (a write group's events in one statement).
+and reads the new keys back with ``RETURNING`` when asked (a write group's
+events in one statement, a late event's verdict changes in a few).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert
@@ -36,13 +38,30 @@ class _Compiled:
     results: tuple[tuple[int, Processor], ...]
     """(column position, processor) of the result columns that have one; rows are returned as the
     driver gives them when none has."""
+    slots: tuple[tuple[str, Processor | None], ...]
+    """Each parameter's name and converter (``None``: none), in the order of ``names``."""
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.positional:  # one pass over the parameters, no copy of ``values``
+            return [values[name] if process is None else process(values[name]) for name, process in self.slots]
         if self.binds:
             values = dict(values)
             for name, process in self.binds:
                 values[name] = process(values[name])
-        return [values[name] for name in self.names] if self.positional else values
+        return values
+
+    def params_many(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """``params`` of each of ``rows``, a value repeated from row to row converted once."""
+        if not self.positional:
+            return [self.params(values) for values in rows]
+        repeats = _Repeats()
+        return [
+            [
+                values[name] if process is None else repeats.convert(name, process, values[name])
+                for name, process in self.slots
+            ]
+            for values in rows
+        ]
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         values = list(raw)
@@ -75,7 +94,31 @@ class Prepared:
         if not values:
             return
         compiled = self._compiled(conn.dialect)
-        _run(conn, compiled.sql, [compiled.params(v) for v in values], many=True)
+        _run(conn, compiled.sql, compiled.params_many(values), many=True)
+
+
+class _Repeats:
+    """Bind conversions over one statement's rows, remembering the last value of each parameter:
+    many rows often carry the same value (a write's commit time, a component's dates), and a
+    driver-side converter (SQLite's for dates and times formats in Python) then runs once.
+
+    A value counts as repeated when it is the same object, or an equal ``date`` (equal dates
+    convert alike; equal datetimes may not, in other time zones)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Any, Any]] = {}
+
+    def convert(self, name: str, process: Processor, value: Any) -> Any:
+        last = self._last.get(name)
+        if last is not None and (
+            last[0] is value or (type(value) is date and type(last[0]) is date and last[0] == value)
+        ):
+            return last[1]
+        converted = process(value)
+        self._last[name] = (value, converted)
+        return converted
 
 
 class Sized:
@@ -96,43 +139,38 @@ class Sized:
         return size, prepared
 
 
-class InsertMany:
-    """``INSERT ... VALUES (...), (...) ... RETURNING``: rows inserted in their order, ``most`` rows
-    a statement at most, each shape (count of rows) compiled once per dialect when first needed.
+class _ManyRows:
+    """A statement over ``size`` rows of values whose parameters are named ``{key}_{row}``, ``most``
+    rows a statement at most, each shape (count of rows) compiled once per dialect when first
+    needed: one statement for many rows instead of a round trip each, the values laid out and
+    converted in one pass, as ``executemany`` would."""
 
-    One statement for many rows, and its RETURNING gives the new keys, which ``executemany``
-    cannot; the values are laid out and converted in one pass, as ``executemany`` would."""
-
-    def __init__(
-        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]], *, most: int = 64
-    ) -> None:
-        self._table, self._keys, self._returning, self.most = table, tuple(keys), tuple(returning), most
+    def __init__(self, keys: Sequence[str], *, most: int) -> None:
+        self._keys, self.most = tuple(keys), most
         self._shapes: dict[tuple[str, int], tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]] = {}
 
-    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+    def _statement(self, size: int) -> ClauseElement:
+        raise NotImplementedError
+
+    def _execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         returned: list[tuple[Any, ...]] = []
-        start = 0
-        while start < len(rows):
-            size = min(self.most, len(rows) - start)
-            compiled, slots = self._shape(conn.dialect, size)
-            piece = rows[start : start + size]
+        repeats = _Repeats()
+        for start in range(0, len(rows), self.most):
+            piece = rows[start : start + self.most]
+            compiled, slots = self._shape(conn.dialect, len(piece))
             values = []
             for index, key, process in slots:
                 value = piece[index][key]
-                values.append(value if process is None or value is None else process(value))
+                values.append(value if process is None or value is None else repeats.convert(key, process, value))
             params = values if compiled.positional else dict(zip(compiled.names, values, strict=True))
             returned += _run(conn, compiled.sql, params, many=False)
-            start += size
         return returned
 
     def _shape(self, dialect: Dialect, size: int) -> tuple[_Compiled, tuple[tuple[int, str, Processor | None], ...]]:
         """The statement for ``size`` rows, and for each of its parameters in order: (row, key, converter)."""
         shape = self._shapes.get((dialect.name, size))
         if shape is None:
-            columns = self._table.c
-            rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
-            compiled = _compile(insert(self._table).values(rows).returning(*self._returning), dialect)
+            compiled = _compile(self._statement(size), dialect)
             processors = dict(compiled.binds)
             slots = []
             for name in compiled.names:
@@ -140,6 +178,27 @@ class InsertMany:
                 slots.append((int(index), key, processors.get(name)))
             shape = self._shapes[(dialect.name, size)] = (compiled, tuple(slots))
         return shape
+
+
+class InsertMany(_ManyRows):
+    """``INSERT ... VALUES (...), (...) ...``, with ``RETURNING`` when ``returning`` names columns:
+    rows inserted in their order, and the new keys back, which ``executemany`` cannot give."""
+
+    def __init__(
+        self, table: Table, keys: Sequence[str], returning: Sequence[ColumnElement[Any]] = (), *, most: int = 64
+    ) -> None:
+        super().__init__(keys, most=most)
+        self._table, self._returning = table, tuple(returning)
+
+    def _statement(self, size: int) -> ClauseElement:
+        columns = self._table.c
+        rows = [{key: bindparam(f"{key}_{i}", type_=columns[key].type) for key in self._keys} for i in range(size)]
+        statement = insert(self._table).values(rows)
+        return statement.returning(*self._returning) if self._returning else statement
+
+    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (mappings holding every key); what RETURNING gave, in no promised order."""
+        return self._execute(conn, rows)
 
 
 def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[Any, ...]]:
@@ -158,7 +217,7 @@ def _run(conn: Connection, sql: str, params: Any, *, many: bool) -> list[tuple[A
             cursor.executemany(sql, params)
             return []
         cursor.execute(sql, params)
-        return cursor.fetchall()  # type: ignore[no-any-return]
+        return cursor.fetchall() if cursor.description is not None else []  # an INSERT without RETURNING has none
     except dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
         if lost:
@@ -191,4 +250,6 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     columns = getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or ()
     processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     results = tuple((index, process) for index, process in enumerate(processors) if process is not None)
-    return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results)
+    converters = dict(binds)
+    slots = tuple((name, converters.get(name)) for name in names)
+    return _Compiled(compiled.string, names, compiled.positional, tuple(binds), results, slots)

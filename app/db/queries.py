@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
 
@@ -227,8 +227,10 @@ def update_components(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 # --- the event log ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
+    """A stored event as read. A named tuple, not a frozen dataclass: a late event reads hundreds,
+    and a frozen dataclass sets each of these fields through ``object.__setattr__`` (6 µs a row)."""
+
     id: int
     component: str
     sort_key: str
@@ -251,7 +253,7 @@ class StoredEvent:
         return stored_timeline(self.state_after, self.start_after, self.end_after, self.dates_after)
 
 
-STORED_COLUMNS = tuple(events.c[f.name] for f in fields(StoredEvent))
+STORED_COLUMNS = tuple(events.c[name] for name in StoredEvent._fields)
 _event_by_client_id = Prepared(
     select(*STORED_COLUMNS).where(
         events.c.contract_id == bindparam("contract_id"), events.c.event_id == bindparam("event_id")
@@ -307,21 +309,26 @@ def events_after(
         key, limit = rows[-1][2], min(limit * 4, 2048)
 
 
+_timeline_before = Prepared(
+    select(events.c.state_after, events.c.start_after, events.c.end_after, events.c.dates_after)
+    .where(
+        events.c.contract_id == bindparam("contract_id"),
+        events.c.component == bindparam("component"),
+        events.c.sort_key < bindparam("key"),
+        events.c.revoked == false(),
+    )
+    .order_by(events.c.sort_key.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("skip"))  # as in _events_after: every parameter named, on every dialect
+)
+
+
 def timeline_before(conn: Connection, contract_id: int, component: str, key: str) -> ComponentTimeline | None:
     """The component's timeline after its last stored (and not revoked) event before ``key``, if there is one."""
-    stmt = (
-        select(events.c.state_after, events.c.start_after, events.c.end_after, events.c.dates_after)
-        .where(
-            events.c.contract_id == contract_id,
-            events.c.component == component,
-            events.c.sort_key < key,
-            events.c.revoked == false(),
-        )
-        .order_by(events.c.sort_key.desc())
-        .limit(1)
+    rows = _timeline_before.rows(
+        conn, {"contract_id": contract_id, "component": component, "key": key, "limit": 1, "skip": 0}
     )
-    row = conn.execute(stmt).first()
-    return None if row is None else stored_timeline(*row)
+    return stored_timeline(*rows[0]) if rows else None
 
 
 def contract_events(conn: Connection, contract_id: int) -> list[Row[Any]]:
@@ -357,6 +364,7 @@ _update_event = Prepared(
         dates_after=bindparam("dates_after"),
     )
 )
+_insert_verdict_changes = InsertMany(verdict_changes, [c.key for c in verdict_changes.columns if c.key != "id"])
 
 
 def event_update(
@@ -394,8 +402,7 @@ def update_events(conn: Connection, rows: Sequence[dict[str, Any]], *, changed_a
         for row in rows
         if (row["prev_accepted"], row["prev_code"]) != (row["accepted"], row["code"])
     ]
-    if changes:
-        conn.execute(insert(verdict_changes), changes)
+    _insert_verdict_changes.rows(conn, changes)
 
 
 # --- rule versions ------------------------------------------------------------------------------

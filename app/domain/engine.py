@@ -144,6 +144,7 @@ class RulesEngine:
         }
         self._renames = bool(self.aliases.states or self.aliases.components)
         """Whether any stored name may read differently under this version (else ``shown`` is the identity)."""
+        self._rejections: dict[str, Verdict] = {}
 
     @property
     def version(self) -> str:
@@ -248,7 +249,12 @@ class RulesEngine:
         return ACCEPTED, subject.result()
 
     def _reject(self, code: str) -> Verdict:
-        return Verdict(False, code, self.rulebook.message(code))
+        """The rejection ``code``, made once per engine: verdicts are values, and a replay judges
+        hundreds of events, each rejection otherwise a new frozen dataclass."""
+        verdict = self._rejections.get(code)
+        if verdict is None:
+            verdict = self._rejections[code] = Verdict(False, code, self.rulebook.message(code))
+        return verdict
 
 
 def _named(timeline: ComponentTimeline, state: str) -> ComponentTimeline:

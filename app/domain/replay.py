@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from app.domain.catalog import EngineAt
 from app.domain.engine import RulesEngine
@@ -37,9 +37,12 @@ late event flipping a longer tail would hold the writer, and every other client,
 as rewriting it takes; refused, it costs no more than the limit."""
 
 
-@dataclass(frozen=True, slots=True)
-class Move:
-    """An event to apply: its ordering key, its type, its date and when it was created and received."""
+class Move(NamedTuple):
+    """An event to apply: its ordering key, its type, its date and when it was created and received.
+
+    This and the other values a replay makes for every event it judges (``Recorded``,
+    ``Outcome``) are named tuples: as immutable as a frozen dataclass, and several times cheaper
+    to make (a frozen dataclass sets each field through ``object.__setattr__``)."""
 
     key: str
     type: str
@@ -51,8 +54,7 @@ class Move:
         return Facts.of(self.day, self.created_at, self.received_at)
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded(Generic[Ref]):
+class Recorded(NamedTuple, Generic[Ref]):
     """A stored event with the outcome stored for it; ``ref`` is the caller's handle on the row."""
 
     move: Move
@@ -71,8 +73,7 @@ class RejudgeLimitReached(Exception):
         self.limit = limit
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     verdict: Verdict
     after: ComponentTimeline
     version: str

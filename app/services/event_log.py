@@ -35,7 +35,7 @@ from app.domain.errors import (
     unsupported_event_type,
 )
 from app.domain.ordering import sort_key
-from app.domain.replay import MAX_REJUDGE, Move, Recorded, RejudgeLimitReached, replay_component
+from app.domain.replay import MAX_REJUDGE, Move, Outcome, Recorded, RejudgeLimitReached, replay_component
 from app.domain.timeline import ComponentTimeline, Verdict
 from app.feed.changes import Flip
 from app.services.commands import ChangedEvent, EventCommand, EventOutcome
@@ -189,21 +189,23 @@ class _ComponentJudge:
         except RejudgeLimitReached as exc:
             where = f"events[{new[0].index}]: " if self.batch else ""
             raise rejudge_limit_exceeded(where, new[0].command.contract_number, component, exc.limit) from None
-        changed: list[ChangedEvent] = []
+        changed: list[ChangedEvent] = []  # the first CHANGED_LIMIT of the flips, for the answer
         flips: list[Flip] = []
+        updates = self.judgement.updates
         for record, outcome in result.rewritten:
             s = record.ref
             current[s.sort_key] = (outcome.verdict, s.created_at)
-            self.judgement.updates.append(update_row(s, outcome.verdict, outcome.after, outcome.version))
+            updates.append(update_row(record, outcome))
             if outcome.verdict != record.verdict:
-                changed.append(changed_event(s, record.verdict, outcome.verdict))
+                if len(changed) < CHANGED_LIMIT:
+                    changed.append(changed_event(s, record.verdict, outcome.verdict))
                 flips.append(Flip(event_public_id(s.id), record.verdict, outcome.verdict))
         for position, (item, outcome) in enumerate(zip(new, result.new, strict=True)):
             answer = EventOutcome(outcome.verdict, item.command.created_at)
             self.judgement.unnumbered.setdefault((cid, component), []).append((item.key, answer))
             if position == 0:
                 answer.replayed = result.rejudged
-                answer.changed, answer.changed_total = changed[:CHANGED_LIMIT], len(changed)
+                answer.changed, answer.changed_total = changed, len(flips)
             self.outcomes[item.index] = answer
             current[item.key] = (outcome.verdict, item.command.created_at)
             self.judgement.inserts.append(
@@ -244,8 +246,9 @@ def _verdict_of(stored: queries.StoredEvent) -> Verdict:
     return Verdict(stored.accepted, stored.code, stored.message)
 
 
-def update_row(stored: queries.StoredEvent, verdict: Verdict, after: ComponentTimeline, version: str) -> dict[str, Any]:
-    return queries.event_update(stored.id, _verdict_of(stored), verdict, after, version)
+def update_row(record: Recorded[queries.StoredEvent], outcome: Outcome) -> dict[str, Any]:
+    """The rewrite of a re-judged stored event."""
+    return queries.event_update(record.ref.id, record.verdict, outcome.verdict, outcome.after, outcome.version)
 
 
 def _insert(

@@ -161,7 +161,7 @@ def judge_revocation(conn: Connection, *, target: RevokeTarget, engine: EngineAt
     result = replay_component(engine, component, before, [], later, stored_before=stored.after())
     updates, flipped = [], []
     for record, replayed in result.rewritten:
-        updates.append(update_row(record.ref, replayed.verdict, replayed.after, replayed.version))
+        updates.append(update_row(record, replayed))
         if replayed.verdict != record.verdict:
             flipped.append(changed_event(record.ref, record.verdict, replayed.verdict))
     projection = None
