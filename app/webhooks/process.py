@@ -22,14 +22,17 @@ import os
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from app.db import feed as feed_queries
 from app.db.engines import Engines, create_engines
 from app.feed.notifier import Notifier
 from app.logging_setup import configure_logging
 from app.settings import Settings
-from app.webhooks.dispatcher import Dispatcher, DispatchSettings
 from app.webhooks.schedule import parse_schedule
+
+if TYPE_CHECKING:
+    from app.webhooks.dispatcher import DispatchSettings
 
 logger = logging.getLogger(__name__)
 STOP_WAIT = 10.0  # seconds the child may take to end its round; an interrupted one is redelivered
@@ -37,6 +40,8 @@ HEAD_BYTES = 8
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
+    from app.webhooks.dispatcher import DispatchSettings  # noqa: PLC0415 (see _dispatch)
+
     return DispatchSettings(
         timeout=settings.webhook_timeout,
         schedule=parse_schedule(settings.webhook_retry_schedule),
@@ -124,6 +129,9 @@ async def _dispatch(engines: Engines, settings: DispatchSettings, wakeups: Conne
             notifier.announce(int.from_bytes(data[-HEAD_BYTES:], "little"))
 
     loop.add_reader(fd, read_wakeups)
+    # Imported here, in the child only: the worker need not load the HTTP client (aiohttp).
+    from app.webhooks.dispatcher import Dispatcher  # noqa: PLC0415
+
     dispatcher = Dispatcher(engines.writer, engines.reader, notifier, settings)
     work = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
     try:
