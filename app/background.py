@@ -49,8 +49,8 @@ class Background:
                 logger.warning("could not look for webhook subscriptions", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(runtime.subscribed.wait(), SUBSCRIPTION_POLL)
-        dispatcher.start(runtime.notifier.head)
         runtime.notifier.listen(dispatcher.announce)
+        await dispatcher.keep_running(lambda: runtime.notifier.head)
 
     async def stop(self) -> None:
         """Cancel every task and wait for it, then stop the dispatcher: an interrupted delivery is

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 STOP_WAIT = 10.0  # seconds the child may take to end its round; an interrupted one is redelivered
+WATCH_EVERY = 1.0  # seconds between looks at whether the child still runs
+RESTART_WAIT, RESTART_WAIT_MAX, STEADY = 1.0, 60.0, 30.0
 HEAD_BYTES = 8
 
 
@@ -66,14 +69,48 @@ class DispatcherProcess:
 
     def start(self, head: int) -> None:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the worker's threads
-        wakeups, self._pipe = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=serve, args=(self._settings, wakeups, head), name="webhook-dispatcher", daemon=True
-        )
-        self._process.start()
+        wakeups, pipe = context.Pipe(duplex=False)
+        process = context.Process(target=serve, args=(self._settings, wakeups, head), name="webhook-dispatcher")
+        process.daemon = True
+        process.start()
         wakeups.close()
-        os.set_blocking(self._pipe.fileno(), False)
-        logger.info("webhook dispatcher started in process %s", self._process.pid)
+        os.set_blocking(pipe.fileno(), False)
+        with self._lock:
+            self._process, self._pipe = process, pipe
+        logger.info("webhook dispatcher started in process %s", process.pid)
+
+    async def keep_running(self, head: Callable[[], int]) -> None:
+        """Start the child, and start another whenever it ends (a crash, the OOM killer), waiting
+        longer after each one that ended within ``STEADY`` seconds; cancelled with the worker."""
+        wait, started = RESTART_WAIT, 0.0
+        while True:
+            process = self._process
+            if process is None or not process.is_alive():
+                if process is not None:
+                    lived = time.monotonic() - started
+                    wait = min(wait * 2, RESTART_WAIT_MAX) if lived < STEADY else RESTART_WAIT
+                    logger.error(
+                        "webhook dispatcher process %s ended with exit code %s; starting another in %g s",
+                        process.pid,
+                        process.exitcode,
+                        wait,
+                    )
+                    self._drop()
+                    await asyncio.sleep(wait)
+                try:
+                    self.start(head())
+                except Exception:  # no process could be made now: the next look tries again
+                    logger.exception("could not start the webhook dispatcher process")
+                started = time.monotonic()
+            await asyncio.sleep(WATCH_EVERY)
+
+    def _drop(self) -> multiprocessing.process.BaseProcess | None:
+        """Forget the child and close its pipe; the child, if it still runs, then ends its round."""
+        with self._lock:
+            process, pipe, self._process, self._pipe = self._process, self._pipe, None, None
+        if pipe is not None:
+            pipe.close()
+        return process
 
     def announce(self, head: int) -> None:
         """Tell the child of a commit up to ``head``; never blocks (called from the writer thread)."""
@@ -85,11 +122,7 @@ class DispatcherProcess:
                 os.write(self._pipe.fileno(), head.to_bytes(HEAD_BYTES, "little"))
 
     async def stop(self) -> None:
-        with self._lock:
-            pipe, self._pipe = self._pipe, None
-        if pipe is not None:
-            pipe.close()  # the child reads the end of the pipe and finishes its round
-        process, self._process = self._process, None
+        process = self._drop()
         if process is None:
             return
         await asyncio.to_thread(process.join, STOP_WAIT)

@@ -150,3 +150,38 @@ def test_the_child_ends_with_the_pipe(dispatcher: DispatcherProcess) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     dispatcher.announce(7)  # after the stop: a no-op, not an error
+
+
+def test_a_child_that_dies_is_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hooks.db'}"
+    engines = create_engines(url)
+    create_schema(engines.writer)
+    engines.dispose()
+    process = DispatcherProcess(Settings(database_url=url, rules_dir=ROOT / "rules"))
+
+    async def scenario() -> tuple[int, int]:
+        watching = asyncio.create_task(process.keep_running(lambda: 0))
+        try:
+            first = await _started(process)
+            os.kill(first, signal.SIGKILL)
+            second = await _started(process, other_than=first)
+        finally:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+            await process.stop()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert second != first
+    with pytest.raises(ProcessLookupError):
+        os.kill(second, 0)  # stopped with the worker
+
+
+async def _started(process: DispatcherProcess, *, other_than: int | None = None) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        child = process._process
+        if child is not None and child.pid is not None and child.pid != other_than and child.is_alive():
+            return child.pid
+        await asyncio.sleep(0.05)
+    raise AssertionError("no dispatcher process started")
