@@ -30,10 +30,11 @@ class Background:
 
     async def start(self, runtime: Runtime) -> None:
         self._runtime, settings, engines = runtime, runtime.settings, runtime.engines
-        runtime.notifier.bind(asyncio.get_running_loop(), await asyncio.to_thread(_head, runtime))
+        read_head = partial(feed_queries.read_head, engines.reader)
+        runtime.notifier.bind(asyncio.get_running_loop(), await asyncio.to_thread(read_head))
         self._dispatcher = DispatcherProcess(settings)
         prune_every = min(settings.feed_retention / 10, timedelta(minutes=5)).total_seconds()
-        self._spawn(runtime.notifier.poll_forever(partial(_head, runtime), settings.feed_poll_interval), "feed-head")
+        self._spawn(runtime.notifier.poll_forever(read_head, settings.feed_poll_interval), "feed-head")
         self._spawn(prune_forever(engines.writer, settings.feed_retention, prune_every), "feed-retention")
         self._spawn(self._dispatch_once_subscribed(runtime, self._dispatcher), "webhook-dispatcher-start")
 
@@ -64,11 +65,6 @@ class Background:
         if self._dispatcher is not None and self._runtime is not None:
             self._runtime.notifier.unlisten(self._dispatcher.announce)
             await self._dispatcher.stop()
-
-
-def _head(runtime: Runtime) -> int:
-    with runtime.engines.reader.connect() as conn:
-        return feed_queries.position(conn, feed_queries.HEAD)
 
 
 def _any_webhook(runtime: Runtime) -> bool:

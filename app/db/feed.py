@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db.prepared import Prepared
@@ -55,6 +55,12 @@ def insert_changes(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 def position(conn: Connection, name: str) -> int:
     rows = _position.rows(conn, {"name": name})
     return int(rows[0][0]) if rows else 0
+
+
+def read_head(engine: Engine) -> int:
+    """The feed's head, on a connection of its own (a worker's notifier, the dispatcher's process)."""
+    with engine.connect() as conn:
+        return position(conn, HEAD)
 
 
 def page(

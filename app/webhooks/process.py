@@ -146,7 +146,7 @@ def serve(settings: Settings, wakeups: Connection, head: int) -> None:
 async def _dispatch(engines: Engines, settings: DispatchSettings, wakeups: Connection, head: int) -> None:
     loop = asyncio.get_running_loop()
     notifier, worker_gone = Notifier(), asyncio.Event()
-    notifier.bind(loop, max(head, await asyncio.to_thread(_head, engines)))
+    notifier.bind(loop, max(head, await asyncio.to_thread(feed_queries.read_head, engines.reader)))
     fd = wakeups.fileno()
     os.set_blocking(fd, False)
 
@@ -173,11 +173,6 @@ async def _dispatch(engines: Engines, settings: DispatchSettings, wakeups: Conne
         work.cancel()
         await asyncio.gather(work, return_exceptions=True)
         await dispatcher.close()
-
-
-def _head(engines: Engines) -> int:
-    with engines.reader.connect() as conn:
-        return feed_queries.position(conn, feed_queries.HEAD)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

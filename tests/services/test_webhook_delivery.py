@@ -111,13 +111,17 @@ def test_literal_addresses_are_checked_at_every_round(url: str, allow_private: b
         check_literal(url, allow_private=allow_private)
 
 
-@pytest.fixture
-def dispatcher(tmp_path: Path) -> Iterator[DispatcherProcess]:
+def _on_a_new_database(tmp_path: Path) -> DispatcherProcess:
     url = f"sqlite:///{tmp_path / 'hooks.db'}"
     engines = create_engines(url)
     create_schema(engines.writer)
     engines.dispose()
-    process = DispatcherProcess(Settings(database_url=url, rules_dir=ROOT / "rules"))
+    return DispatcherProcess(Settings(database_url=url, rules_dir=ROOT / "rules"))
+
+
+@pytest.fixture
+def dispatcher(tmp_path: Path) -> Iterator[DispatcherProcess]:
+    process = _on_a_new_database(tmp_path)
     process.start(0)
     yield process
     asyncio.run(process.stop())
@@ -153,11 +157,7 @@ def test_the_child_ends_with_the_pipe(dispatcher: DispatcherProcess) -> None:
 
 
 def test_a_child_that_dies_is_replaced(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'hooks.db'}"
-    engines = create_engines(url)
-    create_schema(engines.writer)
-    engines.dispose()
-    process = DispatcherProcess(Settings(database_url=url, rules_dir=ROOT / "rules"))
+    process = _on_a_new_database(tmp_path)
 
     async def scenario() -> tuple[int, int]:
         watching = asyncio.create_task(process.keep_running(lambda: 0))
