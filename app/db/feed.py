@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db.prepared import Prepared
+from app.db.prepared import InsertMany, Prepared
 from app.db.tables import changes, feed_positions
 
 HEAD, PRUNED = "head", "pruned"
@@ -26,7 +26,7 @@ _advance = Prepared(
     .values(seq=feed_positions.c.seq + bindparam("n"))
     .returning(feed_positions.c.seq)
 )
-_insert = Prepared(insert(changes).values({c.key: bindparam(c.key) for c in changes.columns}))
+_insert = InsertMany(changes, [c.key for c in changes.columns])
 _position = Prepared(select(feed_positions.c.seq).where(feed_positions.c.name == bindparam("name")))
 
 
@@ -49,7 +49,8 @@ def advance_head(conn: Connection, count: int) -> int:
 
 
 def insert_changes(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    _insert.execute_many(conn, rows)
+    """One multi-row statement per 64 records (a group commit's records in one or a few)."""
+    _insert.rows(conn, rows)
 
 
 def position(conn: Connection, name: str) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -40,10 +40,9 @@ EventKey = tuple[int, str, str]
 """(contract id, component, ordering key): names one stored event."""
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentEffect:
+class ComponentEffect(NamedTuple):
     """What one request did to one component, for the change feed; ``first_key`` is the key of
-    its earliest new event, the cause."""
+    its earliest new event, the cause. (A named tuple: one is made per event that changes state.)"""
 
     cid: int
     contract_number: str
