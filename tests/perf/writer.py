@@ -19,7 +19,7 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -33,11 +33,10 @@ from sqlalchemy.engine import Engine
 from app.db.tables import Base
 from app.db.writer import Writer, _Write
 from app.runtime import Runtime, open_runtime
-from app.services.contracts import create_contract
 from app.services.event_log import record_events
 from app.services.events import to_commands
 from app.settings import Settings
-from tests.perf.seeding import ALL_COMPONENTS, EPOCH, START_TYPES
+from tests.perf.seeding import EPOCH, START_TYPES, create_contracts
 
 CONTRACTS = 5_000
 
@@ -80,10 +79,6 @@ class Requests:
             writes.append(_Write(work, None, None, {number}, True))  # type: ignore[arg-type]
         return writes
 
-    @property
-    def sent(self) -> int:
-        return self._k
-
 
 def time_groups(writer: Writer, clock: CommitClock, groups: list[list[_Write]]) -> tuple[float, float]:
     """(CPU µs per event, of which the commit's) for running ``groups`` one transaction each."""
@@ -106,22 +101,14 @@ def runtime_on(database_url: str) -> Iterator[Runtime]:
     try:
         runtime.writer.stop()
         runtime.watcher.stop()
-        with runtime.engines.writer.begin() as conn:
-            for i in range(CONTRACTS):
-                create_contract(
-                    conn,
-                    engine=runtime.catalog.latest,
-                    number=f"w{i}",
-                    components=ALL_COMPONENTS,
-                    created_at=EPOCH.replace(tzinfo=None),
-                )
+        create_contracts(database_url, [f"w{i}" for i in range(CONTRACTS)])
         yield runtime
     finally:
         runtime.close()
 
 
-def drop_indexes(words: list[str]) -> Callable[[], None]:
-    """Leave out of the schema every index whose name holds one of ``words``; returns the undo."""
+def drop_indexes(words: list[str]) -> None:
+    """Leave out of this process's schema every index whose name holds one of ``words``."""
     dropped = [
         (table, index)
         for table in Base.metadata.tables.values()
@@ -132,12 +119,6 @@ def drop_indexes(words: list[str]) -> Callable[[], None]:
         table.indexes.discard(index)
     print("left out:", ", ".join(str(index.name) for _, index in dropped) or "nothing")
 
-    def undo() -> None:
-        for table, index in dropped:
-            table.indexes.add(index)
-
-    return undo
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,28 +128,25 @@ def main() -> None:
     parser.add_argument("--drop-indexes", default="", help="comma-separated words of index names to leave out")
     args = parser.parse_args()
     sizes = [int(s) for s in args.group_sizes.split(",")]
-    needed = (len(sizes) * (args.repetitions + 1) * args.events) + max(sizes) * 10
-    if needed > CONTRACTS * len(START_TYPES):
+    # Each size runs a warm-up of a tenth and the repetitions: at most this many events in all.
+    if len(sizes) * (args.repetitions + 1) * args.events > CONTRACTS * len(START_TYPES):
         raise SystemExit(f"at most {CONTRACTS * len(START_TYPES)} events are in-order starts; ask for fewer")
-    undo = drop_indexes(args.drop_indexes.split(",")) if args.drop_indexes else None
-    try:
-        with tempfile.TemporaryDirectory() as tmp, runtime_on(f"sqlite:///{Path(tmp) / 'writer.db'}") as runtime:
-            writer, clock = runtime.writer, CommitClock(runtime.engines.writer)
-            requests = Requests(runtime)
-            print(f"{'group':>5}  {'min µs/event':>12}  {'median':>7}  {'commit (at min)':>15}")
-            for size in sizes:
-                count = max(1, args.events // size)
-                time_groups(writer, clock, [requests.group(size) for _ in range(max(1, count // 10))])  # warm-up
-                runs = [
-                    time_groups(writer, clock, [requests.group(size) for _ in range(count)])
-                    for _ in range(args.repetitions)
-                ]
-                best = min(runs)
-                median = statistics.median(r[0] for r in runs)
-                print(f"{size:>5}  {best[0]:>12.1f}  {median:>7.1f}  {best[1]:>15.1f}")
-    finally:
-        if undo is not None:
-            undo()
+    if args.drop_indexes:
+        drop_indexes(args.drop_indexes.split(","))
+    with tempfile.TemporaryDirectory() as tmp, runtime_on(f"sqlite:///{Path(tmp) / 'writer.db'}") as runtime:
+        writer, clock = runtime.writer, CommitClock(runtime.engines.writer)
+        requests = Requests(runtime)
+        print(f"{'group':>5}  {'min µs/event':>12}  {'median':>7}  {'commit (at min)':>15}")
+        for size in sizes:
+            count = max(1, args.events // size)
+            time_groups(writer, clock, [requests.group(size) for _ in range(max(1, count // 10))])  # warm-up
+            runs = [
+                time_groups(writer, clock, [requests.group(size) for _ in range(count)])
+                for _ in range(args.repetitions)
+            ]
+            best = min(runs)
+            median = statistics.median(r[0] for r in runs)
+            print(f"{size:>5}  {best[0]:>12.1f}  {median:>7.1f}  {best[1]:>15.1f}")
 
 
 if __name__ == "__main__":
