@@ -1,14 +1,18 @@
 """Engines: the URL picks the driver, and SQLite connections carry the pragmas the service relies on."""
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from app.db.engines import SQLITE_BUSY_TIMEOUT_MS, Engines, normalise_url
+from app.db.engines import SQLITE_BUSY_TIMEOUT_MS, Engines, create_engines, normalise_url
 from app.runtime import open_runtime
 from app.settings import Settings
 from tests.conftest import RULES
+
+WORKERS, ROUNDS = 4, 40
 
 
 @pytest.mark.parametrize(
@@ -59,3 +63,32 @@ def test_sqlite_connections_carry_the_pragmas(
             }
     finally:
         runtime.close()
+
+
+def _open_at_once(url: str, barrier: Any, answers: Any) -> None:
+    barrier.wait()
+    try:
+        engines = create_engines(url)
+        with engines.writer.connect() as connection:
+            answers.put(connection.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+        engines.dispose()
+    except Exception as error:  # reported to the test, which fails on it
+        answers.put(repr(error))
+
+
+def test_workers_opening_a_new_sqlite_file_together_all_get_wal(tmp_path: Path) -> None:
+    """Processes that switch a new file to WAL at the same moment race for its exclusive lock;
+    SQLite answers the losers "database is locked" at once, without waiting. Every one of them
+    must still connect (before the retry, about one round in four lost a worker)."""
+    context = multiprocessing.get_context("fork")
+    failures: list[str] = []
+    for round_ in range(ROUNDS):
+        url = f"sqlite:///{tmp_path / f'race-{round_}.db'}"
+        barrier, answers = context.Barrier(WORKERS), context.Queue()
+        processes = [context.Process(target=_open_at_once, args=(url, barrier, answers)) for _ in range(WORKERS)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=60)
+        failures += [answer for answer in (answers.get(timeout=5) for _ in processes) if answer != "wal"]
+    assert failures == []
