@@ -150,7 +150,7 @@ def corrections_section(args: argparse.Namespace, report: Report, tmp: Path) -> 
                 db_url, _ = stack.enter_context(database(url, tmp, "listing"))
                 seconds = corrections.seed_listing(db_url, args.listing_contracts)
                 report.facts[f"listing seed ({backend})"] = f"{args.listing_contracts:,} contracts in {seconds:.0f} s"
-                server = service(stack, db_url, args.workers)
+                server = service(stack, db_url, args.workers, RULES_DIR=corrections.LISTING_RULES)
                 report.add_all(
                     corrections.listing_rows(server.url, args.listing_contracts, args.listing_requests, backend)
                 )
