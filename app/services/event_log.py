@@ -184,11 +184,17 @@ class _ComponentJudge:
             )
             stored = (recorded_of(s) for s in queries.events_after(self.conn, cid, component, first_key))
         moves = [Move(i.key, i.command.type, i.command.day, i.command.created_at, i.command.received_at) for i in new]
+        reached: int | None = None
         try:
             result = replay_component(self.rules, component, before, moves, stored, limit=self.max_rejudge)
         except RejudgeLimitReached as exc:
+            reached = exc.limit
+        if reached is not None:
+            # Raised outside the handler: as its context, the replay's exception kept the replay's
+            # frames and the records judged so far in reference cycles, which only the garbage
+            # collector freed, in pauses of 100-300 ms under a client looping such refusals.
             where = f"events[{new[0].index}]: " if self.batch else ""
-            raise rejudge_limit_exceeded(where, new[0].command.contract_number, component, exc.limit) from None
+            raise rejudge_limit_exceeded(where, new[0].command.contract_number, component, reached)
         changed: list[ChangedEvent] = []  # the first CHANGED_LIMIT of the flips, for the answer
         flips: list[Flip] = []
         updates = self.judgement.updates
