@@ -11,9 +11,9 @@ from sqlalchemy import text
 from app.db.engines import create_engines, create_schema
 from app.runtime import open_runtime
 from app.settings import Settings
+from tests.conftest import ROOT
 from tests.perf.corrections import LISTING_RULES, RARE_COMPONENT, seed_listing
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = 60_000
 
 

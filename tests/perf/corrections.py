@@ -130,7 +130,7 @@ def seed_listing(database_url: str, count: int) -> float:
         for position, component in enumerate(held):
             components.append((cid, number, component, position, *_timeline(rng)))
         if rng.random() < 0.00005:
-            start = _day(date(2023, 1, 1) + timedelta(days=rng.randint(0, 600)))
+            start = _day(_start(rng))
             components.append((cid, number, RARE_COMPONENT, len(held), "paused", start, None, None))
     engines = create_engines(database_url)
     try:
@@ -165,12 +165,16 @@ def seed_listing(database_url: str, count: int) -> float:
 
 def _timeline(rng: random.Random) -> tuple[Any, ...]:
     roll = rng.random()
-    start = date(2023, 1, 1) + timedelta(days=rng.randint(0, 600))
+    start = _start(rng)
     if roll < 0.2:
         return ("not_started", None, None, None)
     if roll < 0.7:
         return ("started", _day(start), None, None)
     return ("ended", _day(start), _day(start + timedelta(days=rng.randint(0, 300))), None)
+
+
+def _start(rng: random.Random) -> date:
+    return date(2023, 1, 1) + timedelta(days=rng.randint(0, 600))
 
 
 def _day(value: date) -> Any:
