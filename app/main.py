@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await background.stop()
+            await runtime.recorder.store.stop()
             runtime.close()
             access_log.flush()
 

@@ -1,4 +1,4 @@
-"""What the running service holds: settings, the loaded rules, the engines and the writer."""
+"""What the running service holds: settings, the loaded rules, the engines and the writers."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from app.db.engines import Engines, create_engines, create_schema
 from app.db.feed import ensure_positions
 from app.db.migrations import require_schema_at_head
 from app.db.reader import Reader
-from app.db.writer import Writer
+from app.db.writer import StorageState, Writer
 from app.domain.catalog import Catalog
 from app.domain.engine import RulesEngine
 from app.domain.rules import load_rulebook
 from app.feed.notifier import Notifier
 from app.feed.outbox import FeedHooks
+from app.services.event_writer import EventStore, EventWriterProcess, WriterThreadEvents
 from app.services.events import EventRecorder
 from app.services.rule_versions import now_utc, synchronise
 from app.services.rules_watcher import CatalogHolder, RulesWatcher
@@ -48,6 +49,10 @@ class Runtime:
     def engine(self) -> RulesEngine:
         """The engine in force now, for answers about "the rules" (GET /rules, /ready)."""
         return self.rules.catalog.engine_at(now_utc())
+
+    def write_problem(self) -> str | None:
+        """Why writes would fail now (the writer thread's, or the event writer's), or ``None``."""
+        return self.writer.problem() or self.recorder.store.problem()
 
     def close(self) -> None:
         self.watcher.stop()
@@ -82,7 +87,8 @@ def open_runtime(settings: Settings) -> Runtime:
         raise
     notifier = Notifier()
     hooks = FeedHooks(notifier.announce, enabled=settings.feed_outbox)
-    writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks)
+    storage = StorageState()
+    writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks, storage=storage)
     writer.start()
     logger.info(
         "rules %s loaded from %s: %d components, %d event types; %d version(s) in the database",
@@ -92,12 +98,24 @@ def open_runtime(settings: Settings) -> Runtime:
         len(rulebook.event_types),
         len(catalog.versions),
     )
+    max_rejudge = settings.max_rejudge or None
+    store: EventStore
+    if settings.event_writer == "process":
+        store = EventWriterProcess(settings, holder, notifier.announce, storage)
+        try:
+            store.start()  # stopped by the app's lifespan (``await store.stop()``), before ``close``
+        except Exception:
+            writer.stop()
+            engines.dispose()
+            raise
+    else:
+        store = WriterThreadEvents(writer, holder, max_rejudge=max_rejudge)
     recorder = EventRecorder(
         holder,
-        writer,
+        store,
         engines.reader,
         max_future_skew=settings.max_future_skew,
-        max_rejudge=settings.max_rejudge or None,
+        max_rejudge=max_rejudge,
     )
     watcher = RulesWatcher(engines.reader, holder, interval=settings.rules_poll_seconds)
     watcher.start()

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How often each worker looks for newly published rule versions (0: never)."
     )
     group_commit_max: int = Field(512, ge=1, description="Most queued writes committed in one transaction.")
+    event_writer: Literal["process", "thread"] = Field(
+        "process",
+        description="Where each worker judges and commits events: a process of its own, on another core "
+        "(process), or a thread of the worker (thread: for running the app in-process, as tests do).",
+    )
     api_keys: str = Field("", description="Comma-separated 'key:scope' pairs, scope read or write.")
     feed_retention: timedelta = Field(
         timedelta(days=7), gt=timedelta(0), description="How long change-feed records and delivery attempts are kept."

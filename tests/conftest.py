@@ -47,7 +47,7 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, rules_dir=RULES)
+    return Settings(database_url=database_url, rules_dir=RULES, event_writer="thread")
 
 
 @pytest.fixture

@@ -103,6 +103,15 @@ def contracts_ahead(conn: Connection) -> frozenset[str]:
     return ahead if isinstance(ahead, frozenset) else frozenset()
 
 
+class StorageState:
+    """What the latest write learnt of storage: ``error`` when it refused the write, ``None`` once
+    one succeeds. A worker's writers share one (its writer thread, and its event writer process
+    through the process's answers), so that whichever wrote last says whether storage takes writes."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+
 class TransactionHooks(Protocol):
     def begin(self, conn: Connection) -> None: ...
     def before_commit(self, conn: Connection) -> None: ...
@@ -120,13 +129,21 @@ class _NoHooks:
         pass
 
 
-@dataclass(slots=True)
-class _Write:
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One queued write: ``work(conn)``, the contracts it writes (``locks``), and whether it
+    reads and writes only through group buffers (``buffered``; see ``Writer.run``)."""
+
     work: Callable[[Connection], Any]
+    locks: Collection[str] = ()
+    buffered: bool = False
+
+
+@dataclass(slots=True)
+class _Waiting:
+    write: Write
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
-    locks: Collection[str]
-    buffered: bool
 
 
 class Writer:
@@ -138,17 +155,18 @@ class Writer:
         queue_max: int = 10_000,
         probe: StorageProbe | None = None,
         hooks: TransactionHooks | None = None,
+        storage: StorageState | None = None,
     ) -> None:
         self._engine, self._group_max = engine, group_max
         self._hooks: TransactionHooks = hooks or _NoHooks()
-        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._queue_max = queue_max
         self._thread = threading.Thread(target=self._main, name="db-writer", daemon=True)
         self._probe = probe or StorageProbe(engine)
         self._lock_rows = engine.dialect.name != "sqlite"  # SQLite's BEGIN IMMEDIATE already serialises writers
         self._conn: Connection | None = None
         self._stopped: str | None = None
-        self._storage_error: str | None = None
+        self.storage = storage or StorageState()
         self.commits = 0
 
     def start(self) -> None:
@@ -170,7 +188,11 @@ class Writer:
             return self._stopped
         if not self._thread.is_alive():
             return "The writer is not running."
-        return self._probe.problem() or self._storage_error
+        return self.storage_problem()
+
+    def storage_problem(self) -> str | None:
+        """Why storage would refuse a write now, as far as the last write and the probe know."""
+        return self._probe.problem() or self.storage.error
 
     async def run(self, work: Callable[[Connection], T], *, locks: Collection[str] = (), buffered: bool = False) -> T:
         """Run ``work(conn)`` in the next group commit and return its result once committed.
@@ -191,7 +213,7 @@ class Writer:
         # a few concurrent puts, at a fraction of queue.Queue's cost per write.
         if self._queue.qsize() >= self._queue_max:
             raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded")
-        self._queue.put(_Write(work, future, loop, locks, buffered))
+        self._queue.put(_Waiting(Write(work, locks, buffered), future, loop))
         if self._stopped is not None:  # the thread died between the check above and the put
             self._fail_pending()
         return await future
@@ -229,7 +251,7 @@ class Writer:
                     break
                 group.append(nxt)
             try:
-                outcomes = self._commit(group)
+                outcomes = self.commit([waiting.write for waiting in group])
             except BaseException:
                 _deliver(group, [(None, Unavailable("The writer stopped.", "writer_stopped"))] * len(group))
                 raise
@@ -242,7 +264,10 @@ class Writer:
             self._conn = self._engine.connect()
         return self._conn
 
-    def _commit(self, group: list[_Write]) -> list[Outcome]:
+    def commit(self, group: list[Write]) -> list[Outcome]:
+        """Run ``group`` in one transaction on this thread and commit it: each write's (result,
+        error), in order. The writer thread commits so; a process that writes on its own thread
+        (app/services/event_writer.py) calls it directly, without starting the thread."""
         try:
             outcomes = self._attempt(group)
         except _Retry as retry:
@@ -254,7 +279,7 @@ class Writer:
                 if exc.lost:
                     return self._storage_down(group, exc.__cause__ or exc)
                 if len(group) > 1:
-                    return [outcome for write in group for outcome in self._commit([write])]
+                    return [outcome for write in group for outcome in self.commit([write])]
                 busy = Unavailable("A concurrent write conflicted with this one twice; retry it.", "write_conflict")
                 return [(None, busy)]
         except _StorageDown as exc:
@@ -263,11 +288,11 @@ class Writer:
             if len(group) == 1:
                 logger.exception("write failed")
                 return [(None, exc)]
-            return [outcome for write in group for outcome in self._commit([write])]
-        self._storage_error = None
+            return [outcome for write in group for outcome in self.commit([write])]
+        self.storage.error = None
         return outcomes
 
-    def _attempt(self, group: list[_Write]) -> list[Outcome]:
+    def _attempt(self, group: list[Write]) -> list[Outcome]:
         """Run the group in one transaction and commit it; raise to have it retried or refused."""
         outcomes: list[Outcome] = []
         committing = False
@@ -317,11 +342,11 @@ class Writer:
                 self._conn.invalidate()
             self._conn = None
 
-    def _storage_down(self, group: list[_Write], cause: BaseException) -> list[Outcome]:
-        self._storage_error = f"The database cannot take writes: {_first_line(cause)}"
-        logger.error("write refused: %s", self._storage_error)
+    def _storage_down(self, group: list[Write], cause: BaseException) -> list[Outcome]:
+        self.storage.error = f"The database cannot take writes: {_first_line(cause)}"
+        logger.error("write refused: %s", self.storage.error)
         self._discard_connection()
-        error = Unavailable(self._storage_error, "storage_unavailable")
+        error = Unavailable(self.storage.error, "storage_unavailable")
         return [(None, error)] * len(group)
 
 
@@ -346,7 +371,7 @@ def _flush(buffers: dict[Any, GroupBuffer]) -> None:
     buffers.clear()
 
 
-def _locks_ahead(group: list[_Write], start: int) -> frozenset[str]:
+def _locks_ahead(group: list[Write], start: int) -> frozenset[str]:
     """The contracts of ``group[start]`` and of the buffered writes that follow it without a break."""
     names = set(group[start].locks)
     for write in group[start + 1 :]:
@@ -361,10 +386,10 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def _deliver(group: list[_Write], outcomes: list[Outcome]) -> None:
+def _deliver(group: list[_Waiting], outcomes: list[Outcome]) -> None:
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = defaultdict(list)
-    for write, outcome in zip(group, outcomes, strict=True):
-        by_loop[write.loop].append((write.future, outcome))
+    for waiting, outcome in zip(group, outcomes, strict=True):
+        by_loop[waiting.loop].append((waiting.future, outcome))
     for loop, pending in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             loop.call_soon_threadsafe(_resolve, pending)

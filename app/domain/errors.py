@@ -17,6 +17,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message, self.code = message, code
 
+    def __reduce__(self) -> tuple[type[DomainError], tuple[str, str]]:
+        """Pickled with its code: the event writer process sends refusals to the worker."""
+        return type(self), (self.message, self.code)
+
 
 class NotFound(DomainError):
     kind = "not_found"

@@ -15,14 +15,14 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine
 
-from app.db.writer import Writer
 from app.domain.catalog import Catalog, EngineAt
 from app.domain.errors import Invalid
 from app.domain.ordering import created_or_received
 from app.domain.replay import MAX_REJUDGE
 from app.observability.metrics import metrics
 from app.services.commands import EventCommand, EventOutcome
-from app.services.event_log import judge_events, record_events
+from app.services.event_log import judge_events
+from app.services.event_writer import EventStore
 
 
 class EventLike(Protocol):
@@ -75,7 +75,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 class EventRecorder:
-    """Hands each request to the writer, which commits concurrent requests together.
+    """Hands each request to the event store (app/services/event_writer.py), whose writer
+    commits concurrent requests together.
 
     ``catalog`` gives the catalog of rule versions current when a request arrives; it changes
     when a running service picks up a newly published version (``RulesWatcher``)."""
@@ -83,14 +84,18 @@ class EventRecorder:
     def __init__(
         self,
         catalog: Callable[[], Catalog],
-        writer: Writer,
+        store: EventStore,
         reads: Engine,
         *,
         max_future_skew: timedelta | None = None,
         max_rejudge: int | None = MAX_REJUDGE,
     ) -> None:
-        self._catalog, self._writer, self._reads = catalog, writer, reads
+        self._catalog, self._store, self._reads = catalog, store, reads
         self._max_future_skew, self._max_rejudge = max_future_skew, max_rejudge
+
+    @property
+    def store(self) -> EventStore:
+        return self._store
 
     async def submit(
         self, events: Sequence[EventLike], *, dry_run: bool = False, batch: bool = False
@@ -108,13 +113,6 @@ class EventRecorder:
                 max_rejudge=self._max_rejudge,
             )
             return await asyncio.to_thread(preview)
-        work = partial(
-            record_events,
-            commands=commands,
-            rules=self._catalog().engine_at,
-            batch=batch,
-            max_rejudge=self._max_rejudge,
-        )
-        outcomes = await self._writer.run(work, locks={c.contract_number for c in commands}, buffered=True)
+        outcomes = await self._store.record(commands, batch=batch)
         metrics().record_outcomes(outcomes)
         return outcomes

@@ -38,7 +38,7 @@ def clients(
         for label in RULE_SETS
     }
     apps = {
-        label: TestClient(create_app(Settings(database_url=urls[label], rules_dir=path)))
+        label: TestClient(create_app(Settings(database_url=urls[label], rules_dir=path, event_writer="thread")))
         for label, path in RULE_SETS.items()
     }
     for app in apps.values():

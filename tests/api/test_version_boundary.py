@@ -32,7 +32,8 @@ _numbers = itertools.count()
 def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Catalog]]:
     folder = tmp_path_factory.mktemp("boundary")
     url = f"sqlite:///{folder / 'db.sqlite'}"
-    with TestClient(create_app(Settings(database_url=url, rules_dir=RULES, rules_poll_seconds=0))) as client:
+    settings = Settings(database_url=url, rules_dir=RULES, rules_poll_seconds=0, event_writer="thread")
+    with TestClient(create_app(settings)) as client:
         second = lenient(folder)
         publish_into(client, second, BOUNDARY)
         first = load_rulebook(RULES)

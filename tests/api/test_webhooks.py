@@ -14,7 +14,9 @@ from tests.conftest import RULES
 
 @pytest.fixture
 def open_client(database_url: str) -> TestClient:
-    settings = Settings(database_url=database_url, rules_dir=RULES, webhook_allow_private_networks=True)
+    settings = Settings(
+        database_url=database_url, rules_dir=RULES, webhook_allow_private_networks=True, event_writer="thread"
+    )
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
@@ -74,7 +76,7 @@ def test_unknown_components_are_refused(open_client: TestClient) -> None:
 
 
 def test_managing_webhooks_needs_a_write_key(database_url: str) -> None:
-    settings = Settings(database_url=database_url, rules_dir=RULES, api_keys="r:read,w:write")
+    settings = Settings(database_url=database_url, rules_dir=RULES, api_keys="r:read,w:write", event_writer="thread")
     with TestClient(create_app(settings)) as client:
         assert client.get("/webhooks", headers={"X-API-Key": "r"}).status_code == 403
         assert client.get("/webhooks", headers={"X-API-Key": "w"}).status_code == 200

@@ -52,7 +52,9 @@ def test_sqlite_connections_carry_the_pragmas(
         monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
     else:
         monkeypatch.setenv("SQLITE_SYNCHRONOUS", environment)
-    runtime = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}", rules_dir=RULES))
+    runtime = open_runtime(
+        Settings(database_url=f"sqlite:///{tmp_path / 'pragmas.db'}", rules_dir=RULES, event_writer="thread")
+    )
     try:
         for engine in (runtime.engines.writer, runtime.engines.reader):
             assert _pragmas(engine) == {

@@ -24,7 +24,7 @@ def test_the_service_starts_on_the_listing_benchmarks_contracts(tmp_path: Path) 
     engines.dispose()
     seed_listing(url, CONTRACTS)
 
-    runtime = open_runtime(Settings(database_url=url, rules_dir=ROOT / LISTING_RULES))
+    runtime = open_runtime(Settings(database_url=url, rules_dir=ROOT / LISTING_RULES, event_writer="thread"))
     try:
         with runtime.engines.reader.connect() as conn:
             paused = conn.execute(

@@ -66,7 +66,7 @@ def test_a_lost_collation_is_a_schema_difference(own_postgres_database: str) -> 
 def test_postgres_start_up_refuses_an_unmigrated_database(
     scratch_databases: ScratchDatabases, empty_database_url: str
 ) -> None:
-    settings = Settings(database_url=empty_database_url, rules_dir=RULES)
+    settings = Settings(database_url=empty_database_url, rules_dir=RULES, event_writer="thread")
     with pytest.raises(SchemaNotAtHead, match=r"revision no schema, .*Run `alembic upgrade head`"):
         open_runtime(settings)
 
@@ -84,7 +84,7 @@ def test_alembic_command_line_migrates_the_database_in_database_url(empty_databa
     )
     assert done.returncode == 0, done.stderr
     assert "Running upgrade  -> 0001" in done.stderr
-    runtime = open_runtime(Settings(database_url=empty_database_url, rules_dir=RULES))
+    runtime = open_runtime(Settings(database_url=empty_database_url, rules_dir=RULES, event_writer="thread"))
     try:
         assert current_revisions(runtime.engines.writer) == head_revisions()
     finally:

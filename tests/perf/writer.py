@@ -4,7 +4,7 @@ wrk measures the whole service; on a shared 2-core machine the same code's ratio
 third within minutes, which hides changes to one part. This times one part, the writer's
 transaction, without HTTP or the event loop: groups of G in-order single-event requests (the
 work that ``EventRecorder.submit`` queues, one new start per contract) run through the writer's
-transaction body (``Writer._attempt``) on this thread, so their CPU time is this thread's.
+transaction (``Writer.commit``) on this thread, so their CPU time is this thread's.
 It prints the minimum and the median over repetitions in µs of CPU per event, and how much of
 it the commit took. Small groups are where the per-commit work shows: wrk's 16 connections
 make groups of a few requests.
@@ -31,7 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.db.tables import Base
-from app.db.writer import Writer, _Write
+from app.db.writer import Write, Writer
 from app.runtime import Runtime, open_runtime
 from app.services.event_log import record_events
 from app.services.events import to_commands
@@ -64,7 +64,7 @@ class Requests:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime, self._k = runtime, 0
 
-    def group(self, size: int) -> list[_Write]:
+    def group(self, size: int) -> list[Write]:
         writes = []
         for _ in range(size):
             self._k += 1
@@ -76,17 +76,17 @@ class Requests:
             )
             commands = to_commands([body], datetime.now(UTC).replace(tzinfo=None))
             work = partial(record_events, commands=commands, rules=self._runtime.catalog.engine_at)
-            writes.append(_Write(work, None, None, {number}, True))  # type: ignore[arg-type]
+            writes.append(Write(work, {number}, buffered=True))
         return writes
 
 
-def time_groups(writer: Writer, clock: CommitClock, groups: list[list[_Write]]) -> tuple[float, float]:
+def time_groups(writer: Writer, clock: CommitClock, groups: list[list[Write]]) -> tuple[float, float]:
     """(CPU µs per event, of which the commit's) for running ``groups`` one transaction each."""
     events = sum(len(g) for g in groups)
     clock.seconds = 0.0
     started = time.process_time()
     for group in groups:
-        for _, error in writer._attempt(group):
+        for _, error in writer.commit(group):
             if error is not None:
                 raise RuntimeError(f"a write failed: {error}")
         clock.stop_lap()
@@ -97,7 +97,7 @@ def time_groups(writer: Writer, clock: CommitClock, groups: list[list[_Write]]) 
 @contextmanager
 def runtime_on(database_url: str) -> Iterator[Runtime]:
     """The service's runtime with its writer thread and rules watcher stopped: this thread writes."""
-    runtime = open_runtime(Settings(database_url=database_url))
+    runtime = open_runtime(Settings(database_url=database_url, event_writer="thread"))
     try:
         runtime.writer.stop()
         runtime.watcher.stop()

@@ -26,6 +26,11 @@ def require(app: FastAPI, *needs: Need) -> None:
 @pytest.fixture
 def keyed(database_url: str) -> Iterator[TestClient]:
     """The service with a write key and a read key configured."""
-    settings = Settings(database_url=database_url, rules_dir=RULES, api_keys=f"{WRITE_KEY}:write,{READ_KEY}:read")
+    settings = Settings(
+        database_url=database_url,
+        rules_dir=RULES,
+        api_keys=f"{WRITE_KEY}:write,{READ_KEY}:read",
+        event_writer="thread",
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client

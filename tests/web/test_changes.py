@@ -30,6 +30,7 @@ def hooked(database_url: str) -> Iterator[TestClient]:
         api_keys=f"{WRITE_KEY}:write,{READ_KEY}:read",
         webhook_allow_private_networks=True,
         webhook_retry_schedule="0.2,0.5",
+        event_writer="thread",
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client

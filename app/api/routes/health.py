@@ -29,7 +29,7 @@ router = APIRouter(tags=["health"])
     ),
 )
 def health(runtime: RuntimeDep) -> Envelope:
-    problem = runtime.writer.problem()
+    problem = runtime.write_problem()
     if problem is not None:
         raise Unavailable(f"Writes would fail: {problem}", "storage_unavailable")
     try:

@@ -1,0 +1,371 @@
+"""Where a worker's events are judged and committed: a writer thread, or a process of its own.
+
+A worker's event loop and its writer thread share one interpreter lock, so under ``POST /event``
+load they take turns on one core, while the machine has another. The loop's HTTP work and the
+writer's judging and SQL are each about half of a request's CPU time, so the writer thread halves
+what one worker can take. ``EventWriterProcess`` (the default, ``EVENT_WRITER=process``) judges and
+commits a worker's events in a child process instead, on a core of its own; ``WriterThreadEvents``
+keeps them on the worker's writer thread (``EVENT_WRITER=thread``: tests and tools that run the app
+in-process, where a child per app would cost a second's start each).
+
+Both run the same ``record_events`` through the same ``Writer.commit``: the same group commit, the
+same serial answers, the same retries and 503s. Only the transport differs:
+
+- The worker sends, once per turn of its loop, every request that arrived in that turn as one
+  message on a pipe: an id, the commands, and the worker's rule-versions mark.
+- The child reads what has arrived, commits it as one group (at most ``GROUP_COMMIT_MAX``), and
+  answers with one message: each request's outcome or error, the feed head its commit reached
+  (the worker wakes its feed readers with it) and whether storage took the commit (the worker's
+  ``StorageState``, which ``/health`` reads).
+- Rules: a request carrying a mark other than the child's makes the child load the versions
+  first, so the child never judges with rules older than those the worker had when the request
+  arrived.
+- Faults: when the child ends (a crash, the OOM killer), its pipe closes; every waiting and later
+  event then answers 503 ``writer_stopped`` and ``/health`` says so, as when the writer thread
+  dies. When the worker ends, even by SIGKILL, the child reads the end of its pipe and stops.
+
+Other writes (contracts, revocations, subscriptions) stay on the worker's writer thread: they are
+rare, and the database serialises the two writers as it does several workers'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import itertools
+import logging
+import multiprocessing
+import os
+import pickle
+import select
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from app.db import queries
+from app.db.engines import Engines, create_engines
+from app.db.writer import Outcome, StorageState, Write, Writer
+from app.domain.errors import DomainError, Unavailable
+from app.feed.outbox import FeedHooks
+from app.logging_setup import configure_logging
+from app.services.commands import EventCommand, EventOutcome
+from app.services.event_log import record_events
+from app.services.rule_versions import catalog_of
+from app.services.rules_watcher import CatalogHolder, RulesWatcher
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+READY_TIMEOUT = 60.0  # seconds a child may take to start (imports, rules, connecting)
+STOP_WAIT = 10.0  # seconds a child may take to finish its group once the worker closes its pipe
+QUEUE_MAX = 10_000  # events waiting for the child before new ones answer 503 overloaded
+_READY = b"ready"
+_HEADER = struct.Struct("!Q")
+
+
+class EventStore(Protocol):
+    """Judges and stores one request's commands in the next group commit."""
+
+    async def record(self, commands: list[EventCommand], *, batch: bool) -> list[EventOutcome]: ...
+
+    def problem(self) -> str | None:
+        """Why events could not be stored now, or ``None``."""
+
+    async def stop(self) -> None: ...
+
+
+class WriterThreadEvents:
+    """Events judged and committed on the worker's writer thread."""
+
+    def __init__(self, writer: Writer, rules: CatalogHolder, *, max_rejudge: int | None) -> None:
+        self._writer, self._rules, self._max_rejudge = writer, rules, max_rejudge
+
+    async def record(self, commands: list[EventCommand], *, batch: bool) -> list[EventOutcome]:
+        rules = self._rules.catalog.engine_at
+        work = partial(record_events, commands=commands, rules=rules, batch=batch, max_rejudge=self._max_rejudge)
+        outcomes: list[EventOutcome] = await self._writer.run(
+            work, locks={c.contract_number for c in commands}, buffered=True
+        )
+        return outcomes
+
+    def problem(self) -> str | None:
+        return None  # the writer thread's problem is the runtime's writer problem
+
+    async def stop(self) -> None:
+        pass  # the runtime stops the writer thread
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    id: int
+    commands: list[EventCommand]
+    batch: bool
+    mark: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    outcomes: list[tuple[int, Any, BaseException | None]]
+    head: int | None
+    storage_error: str | None
+    """What this group's commit learnt of storage (``StorageState.error``)."""
+
+
+def frame(payload: bytes) -> bytes:
+    """``payload`` with its length in front, as ``Frames`` reads it back."""
+    return _HEADER.pack(len(payload)) + payload
+
+
+class Frames:
+    """Splits a byte stream back into the payloads that ``frame`` wrapped."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The payloads completed by ``data``; a partial one waits for the next call."""
+        buffer = self._buffer
+        buffer += data
+        payloads, start = [], 0
+        while len(buffer) - start >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(buffer, start)
+            end = start + _HEADER.size + size
+            if end > len(buffer):
+                break
+            payloads.append(bytes(buffer[start + _HEADER.size : end]))
+            start = end
+        del buffer[:start]
+        return payloads
+
+
+class EventWriterProcess:
+    """The worker's side: starts the child, sends it requests, hands back its answers."""
+
+    def __init__(
+        self, settings: Settings, rules: CatalogHolder, announce: Callable[[int], None], storage: StorageState
+    ) -> None:
+        self._settings, self._rules, self._announce, self._storage = settings, rules, announce, storage
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
+        self._transport: asyncio.WriteTransport | None = None
+        self._attaching: asyncio.Future[None] | None = None
+        self._ids = itertools.count()
+        self._waiting: dict[int, asyncio.Future[list[EventOutcome]]] = {}
+        self._outbox: list[_Request] = []
+        self._stopped: str | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start the child and wait until it can take requests; raise if it cannot start."""
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the worker's threads
+        child_requests, self._requests = context.Pipe(duplex=False)
+        self._replies, child_replies = context.Pipe(duplex=False)
+        process = context.Process(
+            target=serve, args=(self._settings, child_requests, child_replies), name="event-writer", daemon=True
+        )
+        process.start()
+        child_requests.close()
+        child_replies.close()
+        self._process = process
+        if not self._replies.poll(READY_TIMEOUT) or _read_frame(self._replies.fileno()) != _READY:
+            process.kill()
+            process.join()
+            raise RuntimeError(f"the event writer process did not start (exit code {process.exitcode})")
+        logger.info("event writer started in process %s", process.pid)
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    async def record(self, commands: list[EventCommand], *, batch: bool) -> list[EventOutcome]:
+        if self._stopped is not None:
+            raise Unavailable(self._stopped, "writer_stopped")
+        if len(self._waiting) >= QUEUE_MAX:
+            raise Unavailable("Too many writes are waiting; retry shortly.", "overloaded")
+        if self._transport is None:
+            # From a context of its own: the pipes' callbacks must not log with this request's id.
+            await asyncio.get_running_loop().create_task(self._attach(), context=contextvars.Context())
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[EventOutcome]] = loop.create_future()
+        request_id = next(self._ids)
+        self._waiting[request_id] = future
+        if not self._outbox:
+            loop.call_soon(self._send)  # once per turn of the loop, with every request of the turn
+        self._outbox.append(_Request(request_id, commands, batch, self._rules.mark))
+        return await future
+
+    def problem(self) -> str | None:
+        return self._stopped  # storage problems are the shared ``StorageState``'s, which the writer reports
+
+    async def stop(self) -> None:
+        """Close the pipe to the child and wait for it to finish its group."""
+        self._stopping = True
+        if self._transport is not None:
+            self._transport.close()  # done by the loop, while this waits below
+        elif self._requests is not None:
+            self._requests.close()
+        self._requests = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        await asyncio.to_thread(process.join, STOP_WAIT)
+        if process.is_alive():
+            logger.warning("event writer %s did not stop within %g s; killed", process.pid, STOP_WAIT)
+            process.kill()
+            await asyncio.to_thread(process.join)
+
+    async def _attach(self) -> None:
+        """Serve the pipes from this loop (once; concurrent first requests wait for the same)."""
+        if self._attaching is None:
+            loop = asyncio.get_running_loop()
+            self._attaching = loop.create_future()
+            requests, replies = self._requests, self._replies
+            if requests is None or replies is None:
+                raise Unavailable("The event writer process has stopped.", "writer_stopped")
+            try:
+                transport, _ = await loop.connect_write_pipe(asyncio.Protocol, requests)
+                await loop.connect_read_pipe(partial(_Replies, self), replies)
+            except BaseException as exc:
+                self._attaching.set_exception(exc)
+                raise
+            self._transport = transport
+            self._attaching.set_result(None)
+        await asyncio.shield(self._attaching)
+
+    def _send(self) -> None:
+        requests, self._outbox = self._outbox, []
+        assert self._transport is not None
+        self._transport.write(frame(pickle.dumps(requests, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def _answer(self, reply: _Reply) -> None:
+        self._storage.error = reply.storage_error
+        if reply.head is not None:
+            self._announce(reply.head)
+        for request_id, result, error in reply.outcomes:
+            future = self._waiting.pop(request_id, None)
+            if future is None or future.done():
+                continue
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+    def _lost(self) -> None:
+        """The child's pipe closed: fail everything waiting, and everything after."""
+        if self._stopping:
+            self._stopped = "The service is stopping."
+        else:
+            process = self._process
+            exitcode = None if process is None else process.exitcode
+            self._stopped = f"The event writer process stopped (exit code {exitcode}); restart the service."
+            logger.error("event writer process ended (exit code %s); failing every pending event", exitcode)
+        waiting, self._waiting = self._waiting, {}
+        for future in waiting.values():
+            if not future.done():
+                future.set_exception(Unavailable(self._stopped, "writer_stopped"))
+
+
+class _Replies(asyncio.Protocol):
+    def __init__(self, owner: EventWriterProcess) -> None:
+        self._owner, self._frames = owner, Frames()
+
+    def data_received(self, data: bytes) -> None:
+        for payload in self._frames.feed(data):
+            self._owner._answer(pickle.loads(payload))  # noqa: S301 (our own child, on a pipe only we hold)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._owner._lost()
+
+
+def serve(settings: Settings, requests: Connection, replies: Connection) -> None:
+    """The child's main: commit what the worker sends until it closes the pipe."""
+    from app.runtime import settle_garbage_collector  # noqa: PLC0415 (the runtime imports this module)
+
+    configure_logging(settings.log_level)
+    engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        with engines.reader.connect() as conn:
+            holder = CatalogHolder(catalog_of(queries.rule_versions(conn)), queries.rule_versions_mark(conn))
+        child = _Child(settings, engines, holder)
+        settle_garbage_collector()
+        inbound, outbound, frames = requests.fileno(), replies.fileno(), Frames()
+        _write_all(outbound, frame(_READY))
+        while (received := _read_available(inbound, frames)) is not None:
+            pending: list[_Request] = [r for payload in received for r in pickle.loads(payload)]  # noqa: S301 (see above)
+            for start in range(0, len(pending), settings.group_commit_max):
+                reply = child.commit(pending[start : start + settings.group_commit_max])
+                _write_all(outbound, frame(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)))
+    finally:
+        engines.dispose()
+
+
+class _Child:
+    """The child's writer: one group commit per batch of requests."""
+
+    def __init__(self, settings: Settings, engines: Engines, holder: CatalogHolder) -> None:
+        self._heads: list[int] = []
+        hooks = FeedHooks(self._heads.append, enabled=settings.feed_outbox)
+        self._writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks)
+        self._writer.storage_problem()  # the probe remembers which file the worker opened
+        self._holder, self._versions = holder, RulesWatcher(engines.reader, holder, interval=0)
+        self._max_rejudge = settings.max_rejudge or None
+
+    def commit(self, group: list[_Request]) -> _Reply:
+        if any(request.mark != self._holder.mark for request in group):
+            self._versions.poll()  # the worker knows of versions this process has not loaded yet
+        record = partial(record_events, rules=self._holder.catalog.engine_at, max_rejudge=self._max_rejudge)
+        writes = [
+            Write(partial(record, commands=r.commands, batch=r.batch), {c.contract_number for c in r.commands}, True)
+            for r in group
+        ]
+        self._heads.clear()
+        outcomes = self._writer.commit(writes)
+        head = self._heads[-1] if self._heads else None
+        return _Reply(_portable(group, outcomes), head, self._writer.storage.error)
+
+
+def _portable(group: Sequence[_Request], outcomes: list[Outcome]) -> list[tuple[int, Any, BaseException | None]]:
+    """Outcomes that pickle: an unexpected error that would not becomes a RuntimeError naming it
+    (it answers 500 either way); domain errors travel as they are."""
+    portable: list[tuple[int, Any, BaseException | None]] = []
+    for request, (result, error) in zip(group, outcomes, strict=True):
+        sent = error
+        if error is not None and not isinstance(error, DomainError):
+            try:
+                pickle.dumps(error)
+            except Exception:
+                sent = RuntimeError(f"{type(error).__name__}: {error}")
+        portable.append((request.id, result, sent))
+    return portable
+
+
+def _read_available(fd: int, frames: Frames) -> list[bytes] | None:
+    """Every whole message that has arrived, waiting for one if none has; ``None`` once the pipe
+    has closed and nothing is left."""
+    received: list[bytes] = []
+    while not received or select.select([fd], [], [], 0)[0]:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            return received or None
+        received += frames.feed(data)
+    return received
+
+
+def _read_frame(fd: int) -> bytes:
+    frames = Frames()
+    while True:
+        data = os.read(fd, 1 << 16)
+        if not data:
+            return b""
+        found = frames.feed(data)
+        if found:
+            return found[0]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
