@@ -41,6 +41,7 @@ import select
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
@@ -49,9 +50,10 @@ from app.db import queries
 from app.db.engines import Engines, create_engines
 from app.db.writer import Outcome, StorageState, Write, Writer
 from app.domain.errors import DomainError, Unavailable
+from app.domain.timeline import Verdict
 from app.feed.outbox import FeedHooks
 from app.logging_setup import configure_logging
-from app.services.commands import EventCommand, EventOutcome
+from app.services.commands import ChangedEvent, EventCommand, EventOutcome
 from app.services.event_log import record_events
 from app.services.rule_versions import catalog_of
 from app.services.rules_watcher import CatalogHolder, RulesWatcher
@@ -105,12 +107,36 @@ class _Request:
     mark: tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    outcomes: list[tuple[int, Any, BaseException | None]]
-    head: int | None
-    storage_error: str | None
-    """What this group's commit learnt of storage (``StorageState.error``)."""
+# On the pipe, requests and answers travel as plain tuples: pickling the slotted dataclasses costs
+# about four times as much (measured: 24 against 7.5 µs for four requests, 18 against 4.7 µs for
+# their answers), on the worker's loop.
+_WireRequest = tuple[int, list[tuple[Any, ...]], bool, tuple[int, int]]
+_WireOutcome = tuple[bool, str, str, datetime | None, str | None, bool, int, list[ChangedEvent], int]
+_WireAnswer = tuple[int, list[_WireOutcome] | None, BaseException | None]
+_WireReply = tuple[list[_WireAnswer], int | None, str | None]
+"""Each request's answer, the feed head the commit reached, and what it learnt of storage."""
+
+
+def _to_wire(outcome: EventOutcome) -> _WireOutcome:
+    verdict = outcome.verdict
+    return (
+        verdict.accepted,
+        verdict.code,
+        verdict.message,
+        outcome.created_at,
+        outcome.id,
+        outcome.duplicate,
+        outcome.replayed,
+        outcome.changed,
+        outcome.changed_total,
+    )
+
+
+def _from_wire(fields: _WireOutcome) -> EventOutcome:
+    accepted, code, message, created_at, public_id, duplicate, replayed, changed, changed_total = fields
+    return EventOutcome(
+        Verdict(accepted, code, message), created_at, public_id, duplicate, replayed, changed, changed_total
+    )
 
 
 def frame(payload: bytes) -> bytes:
@@ -154,7 +180,9 @@ class EventWriterProcess:
         self._attaching: asyncio.Future[None] | None = None
         self._ids = itertools.count()
         self._waiting: dict[int, asyncio.Future[list[EventOutcome]]] = {}
-        self._outbox: list[_Request] = []
+        self._outbox: list[_WireRequest] = []
+        self._sending = False  # a send is scheduled for this turn of the loop
+        self._in_flight = 0  # requests sent and not yet answered
         self._stopped: str | None = None
         self._stopping = False
 
@@ -192,9 +220,10 @@ class EventWriterProcess:
         future: asyncio.Future[list[EventOutcome]] = loop.create_future()
         request_id = next(self._ids)
         self._waiting[request_id] = future
-        if not self._outbox:
-            loop.call_soon(self._send)  # once per turn of the loop, with every request of the turn
-        self._outbox.append(_Request(request_id, commands, batch, self._rules.mark))
+        self._outbox.append((request_id, [tuple(c) for c in commands], batch, self._rules.mark))
+        if not self._in_flight and not self._sending:
+            self._sending = True
+            loop.call_soon(self._send)  # at the end of this turn of the loop, with every request of the turn
         return await future
 
     def problem(self) -> str | None:
@@ -236,22 +265,33 @@ class EventWriterProcess:
         await asyncio.shield(self._attaching)
 
     def _send(self) -> None:
+        """Send what waits. While the child commits what it was sent, requests wait here and go
+        together once it has answered: it could not start them sooner, and one message per group
+        instead of one per turn of the loop saves the worker a pipe write and the child a wake-up
+        each (measured: the writes were 8% of the worker's samples under POST /event load)."""
+        self._sending = False
         requests, self._outbox = self._outbox, []
+        if not requests:
+            return
+        self._in_flight += len(requests)
         assert self._transport is not None
         self._transport.write(frame(pickle.dumps(requests, protocol=pickle.HIGHEST_PROTOCOL)))
 
-    def _answer(self, reply: _Reply) -> None:
-        self._storage.error = reply.storage_error
-        if reply.head is not None:
-            self._announce(reply.head)
-        for request_id, result, error in reply.outcomes:
+    def _answer(self, reply: _WireReply) -> None:
+        answers, head, self._storage.error = reply
+        if head is not None:
+            self._announce(head)
+        self._in_flight -= len(answers)
+        if not self._in_flight:
+            self._send()
+        for request_id, outcomes, error in answers:
             future = self._waiting.pop(request_id, None)
             if future is None or future.done():
                 continue
-            if error is None:
-                future.set_result(result)
+            if error is None and outcomes is not None:
+                future.set_result([_from_wire(outcome) for outcome in outcomes])
             else:
-                future.set_exception(error)
+                future.set_exception(error or RuntimeError("the event writer answered neither outcomes nor an error"))
 
     def _lost(self) -> None:
         """The child's pipe closed: fail everything waiting, and everything after."""
@@ -294,7 +334,10 @@ def serve(settings: Settings, requests: Connection, replies: Connection) -> None
         inbound, outbound, frames = requests.fileno(), replies.fileno(), Frames()
         _write_all(outbound, frame(_READY))
         while (received := _read_available(inbound, frames)) is not None:
-            pending: list[_Request] = [r for payload in received for r in pickle.loads(payload)]  # noqa: S301 (see above)
+            wire: list[_WireRequest] = [r for payload in received for r in pickle.loads(payload)]  # noqa: S301 (see above)
+            pending = [
+                _Request(i, [EventCommand(*c) for c in commands], batch, mark) for i, commands, batch, mark in wire
+            ]
             for start in range(0, len(pending), settings.group_commit_max):
                 reply = child.commit(pending[start : start + settings.group_commit_max])
                 _write_all(outbound, frame(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -313,7 +356,7 @@ class _Child:
         self._holder, self._versions = holder, RulesWatcher(engines.reader, holder, interval=0)
         self._max_rejudge = settings.max_rejudge or None
 
-    def commit(self, group: list[_Request]) -> _Reply:
+    def commit(self, group: list[_Request]) -> _WireReply:
         if any(request.mark != self._holder.mark for request in group):
             self._versions.poll()  # the worker knows of versions this process has not loaded yet
         record = partial(record_events, rules=self._holder.catalog.engine_at, max_rejudge=self._max_rejudge)
@@ -324,22 +367,25 @@ class _Child:
         self._heads.clear()
         outcomes = self._writer.commit(writes)
         head = self._heads[-1] if self._heads else None
-        return _Reply(_portable(group, outcomes), head, self._writer.storage.error)
+        return _answers(group, outcomes), head, self._writer.storage.error
 
 
-def _portable(group: Sequence[_Request], outcomes: list[Outcome]) -> list[tuple[int, Any, BaseException | None]]:
-    """Outcomes that pickle: an unexpected error that would not becomes a RuntimeError naming it
-    (it answers 500 either way); domain errors travel as they are."""
-    portable: list[tuple[int, Any, BaseException | None]] = []
+def _answers(group: Sequence[_Request], outcomes: list[Outcome]) -> list[_WireAnswer]:
+    """Each request's answer, ready to pickle: an unexpected error that would not pickle becomes a
+    RuntimeError naming it (it answers 500 either way); domain errors travel as they are."""
+    answers: list[_WireAnswer] = []
     for request, (result, error) in zip(group, outcomes, strict=True):
+        if error is None:
+            answers.append((request.id, [_to_wire(outcome) for outcome in result], None))
+            continue
         sent = error
-        if error is not None and not isinstance(error, DomainError):
+        if not isinstance(error, DomainError):
             try:
                 pickle.dumps(error)
             except Exception:
                 sent = RuntimeError(f"{type(error).__name__}: {error}")
-        portable.append((request.id, result, sent))
-    return portable
+        answers.append((request.id, None, sent))
+    return answers
 
 
 def _read_available(fd: int, frames: Frames) -> list[bytes] | None:

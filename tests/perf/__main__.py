@@ -112,7 +112,7 @@ def main_section(args: argparse.Namespace, load: Load, report: Report, tmp: Path
                     None,
                     target="<=150 MB",
                     met=rss <= 150,
-                    notes="VmHWM, summed over workers, after all scenarios above",
+                    notes="VmHWM, summed over the workers and their event writers, after all scenarios above",
                 )
             )
         if "sync_full" in chosen:

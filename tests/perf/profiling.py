@@ -2,8 +2,9 @@
 
 py-spy is a standalone binary and not a project dependency: pass its path, or have it on PATH.
 Each measured scenario of a one-worker service writes ``<dir>/<scenario>.txt`` in py-spy's
-"raw" (collapsed stacks) format; with ``gil_only`` (``_gil.txt``) only the thread holding the GIL
-is sampled, which shows where Python CPU goes. ``python -m tests.perf.stacks <file>`` summarises one.
+"raw" (collapsed stacks) format, and ``<scenario>_child_<pid>.txt`` for its event writer process;
+with ``gil_only`` (``_gil.txt``) only the thread holding the GIL is sampled, which shows where
+Python CPU goes. ``python -m tests.perf.stacks <file>`` summarises one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 from tests.perf.load import Profiler
@@ -28,7 +29,12 @@ def py_spy_profiler(py_spy: str, out_dir: Path, *, gil_only: bool = False) -> Pr
         if name == "trivial" or len(pids) != 1:
             return nullcontext()
         stem = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") + ("_gil" if gil_only else "")
-        return _record(py_spy, pids[0], out_dir / f"{stem}.txt", seconds, ["--gil"] if gil_only else [])
+        extra = ["--gil"] if gil_only else []
+        recordings = ExitStack()
+        recordings.enter_context(_record(py_spy, pids[0], out_dir / f"{stem}.txt", seconds, extra))
+        for helper in server.service_pids()[1:]:  # the worker's event writer
+            recordings.enter_context(_record(py_spy, helper, out_dir / f"{stem}_child_{helper}.txt", seconds, extra))
+        return recordings
 
     return profile
 

@@ -27,15 +27,23 @@ class Server:
     name: str
     url: str
     process: subprocess.Popen[bytes]
+    workers: int
 
     def worker_pids(self) -> list[int]:
-        """The processes that serve requests: uvicorn's workers, or uvicorn itself with one worker."""
-        children = [pid for pid in _descendants(self.process.pid) if "resource_tracker" not in _cmdline(pid)]
-        return children or [self.process.pid]
+        """The processes that serve requests: uvicorn itself with one worker, else its worker children."""
+        if self.workers == 1:
+            return [self.process.pid]
+        return [pid for pid in _children(self.process.pid) if not _is_tracker(pid)]
+
+    def service_pids(self) -> list[int]:
+        """The workers and the processes they started: each one's event writer (and webhook
+        dispatcher, once a subscription exists)."""
+        workers = self.worker_pids()
+        return workers + [pid for worker in workers for pid in _descendants(worker) if not _is_tracker(pid)]
 
     def peak_rss_mb(self) -> float:
-        """VmHWM summed over the workers: each one's peak resident memory since it started."""
-        return sum(_vm_hwm_kb(pid) for pid in self.worker_pids()) / 1024
+        """VmHWM summed over the service's processes: each one's peak resident memory since it started."""
+        return sum(_vm_hwm_kb(pid) for pid in self.service_pids()) / 1024
 
 
 def free_port() -> int:
@@ -68,7 +76,7 @@ def uvicorn_server(name: str, app: str, *, workers: int, env: Mapping[str, str])
         process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log, start_new_session=True
         )
-        server = Server(name, f"http://127.0.0.1:{port}", process)
+        server = Server(name, f"http://127.0.0.1:{port}", process, workers)
         try:
             _wait_ready(server, log)
             yield server
@@ -117,6 +125,11 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+def _is_tracker(pid: int) -> bool:
+    """multiprocessing's resource tracker, started beside any spawned process: not the service's."""
+    return "resource_tracker" in _cmdline(pid)
 
 
 def _cmdline(pid: int) -> str:
