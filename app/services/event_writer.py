@@ -31,6 +31,7 @@ rare, and the database serialises the two writers as it does several workers'.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import itertools
 import logging
@@ -38,6 +39,7 @@ import multiprocessing
 import os
 import pickle
 import select
+import signal
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -198,6 +200,7 @@ class EventWriterProcess:
         child_requests.close()
         child_replies.close()
         self._process = process
+        atexit.register(self._close_pipe)  # before multiprocessing's own exit handler, which joins the child
         if not self._replies.poll(READY_TIMEOUT) or _read_frame(self._replies.fileno()) != _READY:
             process.kill()
             process.join()
@@ -216,6 +219,8 @@ class EventWriterProcess:
         if self._transport is None:
             # From a context of its own: the pipes' callbacks must not log with this request's id.
             await asyncio.get_running_loop().create_task(self._attach(), context=contextvars.Context())
+            if self._stopped is not None:  # the child was gone before the pipes were served
+                raise Unavailable(self._stopped, "writer_stopped")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[EventOutcome]] = loop.create_future()
         request_id = next(self._ids)
@@ -245,6 +250,12 @@ class EventWriterProcess:
             logger.warning("event writer %s did not stop within %g s; killed", process.pid, STOP_WAIT)
             process.kill()
             await asyncio.to_thread(process.join)
+
+    def _close_pipe(self) -> None:
+        """End the child's input, so that it stops: it ignores SIGINT and SIGTERM, and ends when its
+        worker does, after its group."""
+        if self._requests is not None:
+            self._requests.close()
 
     async def _attach(self) -> None:
         """Serve the pipes from this loop (once; concurrent first requests wait for the same)."""
@@ -324,6 +335,10 @@ def serve(settings: Settings, requests: Connection, replies: Connection) -> None
     """The child's main: commit what the worker sends until it closes the pipe."""
     from app.runtime import settle_garbage_collector  # noqa: PLC0415 (the runtime imports this module)
 
+    # Ctrl-C and a SIGTERM to the whole process group (systemd's default) are for the worker, which
+    # then finishes its requests; this process must outlive them, and ends with the worker's pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_logging(settings.log_level)
     engines = create_engines(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:

@@ -156,3 +156,16 @@ def test_frames_come_back_whole_however_the_bytes_are_cut() -> None:
         for start in range(0, len(stream), cut):
             got += frames.feed(stream[start : start + cut])
         assert got == payloads
+
+
+def test_the_process_outlives_signals_to_its_group_and_ends_with_the_worker(database_url: str) -> None:
+    """Ctrl-C or a SIGTERM to the whole process group must let the worker finish its requests."""
+    with TestClient(create_app(app_settings(database_url, "process")), raise_server_exceptions=False) as client:
+        pid = writer_process(client).pid
+        assert pid is not None
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)
+        client.post("/contract/", json={"contract_number": "s1", "components": ALL_COMPONENTS})
+        assert client.post("/event", json=event("supply_energy_start", "s1", "2024-01-01", 1)).status_code == 200
+    with pytest.raises(ProcessLookupError):  # the app's shutdown closed its pipe, and it ended
+        os.kill(pid, 0)
