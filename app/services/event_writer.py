@@ -1,12 +1,16 @@
 """Where a worker's events are judged and committed: a writer thread, or a process of its own.
 
 A worker's event loop and its writer thread share one interpreter lock, so under ``POST /event``
-load they take turns on one core, while the machine has another. The loop's HTTP work and the
-writer's judging and SQL are each about half of a request's CPU time, so the writer thread halves
-what one worker can take. ``EventWriterProcess`` (the default, ``EVENT_WRITER=process``) judges and
-commits a worker's events in a child process instead, on a core of its own; ``WriterThreadEvents``
-keeps them on the worker's writer thread (``EVENT_WRITER=thread``: tests and tools that run the app
-in-process, where a child per app would cost a second's start each).
+load they take turns on one core, while the machine has another: the writer's judging and SQL were
+about 40% of a request's CPU time (103–113 µs of 245–265, measured 2026-11-27).
+``EventWriterProcess`` (the default, ``EVENT_WRITER=process``) judges and commits a worker's events
+in a child process instead, on the other core. It costs CPU (pickling, a pipe, a second loop: about
+600 µs per request in all where the thread took 470 µs, on a slower day) and memory (a second
+interpreter with SQLAlchemy and the rules, about 100 MB at the benchmark's peak), and buys the
+worker's loop the writer's share: ``POST /event`` went from 31% to 41% of the trivial app in one
+full benchmark run. ``WriterThreadEvents`` keeps events on the worker's writer thread
+(``EVENT_WRITER=thread``: tests and tools that run the app in-process, where a child per app would
+cost a second's start each, and hosts short of memory).
 
 Both run the same ``record_events`` through the same ``Writer.commit``: the same group commit, the
 same serial answers, the same retries and 503s. Only the transport differs:
