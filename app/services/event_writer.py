@@ -2,7 +2,7 @@
 
 A worker's event loop and its writer thread share one interpreter lock, so under ``POST /event``
 load they take turns on one core, while the machine has another: the writer's judging and SQL were
-about 40% of a request's CPU time (103–113 µs of 245–265, measured 2026-11-27).
+about 40% of a request's CPU time (103 to 113 µs of 245 to 265, measured 2026-11-27).
 ``EventWriterProcess`` (the default, ``EVENT_WRITER=process``) judges and commits a worker's events
 in a child process instead, on the other core. It costs CPU (pickling, a pipe, a second loop: about
 600 µs per request in all where the thread took 470 µs, on a slower day) and memory (a second
@@ -52,6 +52,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from app.child_processes import join_or_kill
 from app.db import queries
 from app.db.engines import Engines, create_engines
 from app.db.writer import Outcome, StorageState, Write, Writer
@@ -249,11 +250,7 @@ class EventWriterProcess:
         process, self._process = self._process, None
         if process is None:
             return
-        await asyncio.to_thread(process.join, STOP_WAIT)
-        if process.is_alive():
-            logger.warning("event writer %s did not stop within %g s; killed", process.pid, STOP_WAIT)
-            process.kill()
-            await asyncio.to_thread(process.join)
+        await join_or_kill(process, STOP_WAIT, "event writer")
 
     def _close_pipe(self) -> None:
         """End the child's input, so that it stops: it ignores SIGINT and SIGTERM, and ends when its

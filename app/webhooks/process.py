@@ -25,6 +25,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
+from app.child_processes import join_or_kill
 from app.db import feed as feed_queries
 from app.db.engines import Engines, create_engines
 from app.feed.notifier import Notifier
@@ -125,11 +126,7 @@ class DispatcherProcess:
         process = self._drop()
         if process is None:
             return
-        await asyncio.to_thread(process.join, STOP_WAIT)
-        if process.is_alive():
-            logger.warning("webhook dispatcher %s did not stop within %g s; killed", process.pid, STOP_WAIT)
-            process.kill()
-            await asyncio.to_thread(process.join)
+        await join_or_kill(process, STOP_WAIT, "webhook dispatcher")
 
 
 def serve(settings: Settings, wakeups: Connection, head: int) -> None:
