@@ -98,7 +98,6 @@ def open_runtime(settings: Settings) -> Runtime:
         len(rulebook.event_types),
         len(catalog.versions),
     )
-    max_rejudge = settings.max_rejudge or None
     store: EventStore
     if settings.event_writer == "process":
         store = EventWriterProcess(settings, holder, notifier.announce, storage)
@@ -109,13 +108,13 @@ def open_runtime(settings: Settings) -> Runtime:
             engines.dispose()
             raise
     else:
-        store = WriterThreadEvents(writer, holder, max_rejudge=max_rejudge)
+        store = WriterThreadEvents(writer, holder, max_rejudge=settings.rejudge_limit)
     recorder = EventRecorder(
         holder,
         store,
         engines.reader,
         max_future_skew=settings.max_future_skew,
-        max_rejudge=max_rejudge,
+        max_rejudge=settings.rejudge_limit,
     )
     watcher = RulesWatcher(engines.reader, holder, interval=settings.rules_poll_seconds)
     watcher.start()

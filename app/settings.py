@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_log: bool = Field(True, description="Write one buffered JSON access line per request to stderr.")
 
+    @property
+    def rejudge_limit(self) -> int | None:
+        """``max_rejudge`` as the services take it: ``None`` for no limit."""
+        return self.max_rejudge or None
+
     @field_validator("max_future_skew", "feed_retention", "webhook_max_retry_age", mode="before")
     @classmethod
     def _seconds_as_text(cls, value: object) -> object:

@@ -191,7 +191,6 @@ class EventWriterProcess:
         self._sending = False  # a send is scheduled for this turn of the loop
         self._in_flight = 0  # requests sent and not yet answered
         self._stopped: str | None = None
-        self._stopping = False
 
     def start(self) -> None:
         """Start the child and wait until it can take requests; raise if it cannot start."""
@@ -241,7 +240,7 @@ class EventWriterProcess:
 
     async def stop(self) -> None:
         """Close the pipe to the child and wait for it to finish its group."""
-        self._stopping = True
+        self._stopped = self._stopped or "The service is stopping."
         if self._transport is not None:
             self._transport.close()  # done by the loop, while this waits below
         elif self._requests is not None:
@@ -264,8 +263,8 @@ class EventWriterProcess:
             loop = asyncio.get_running_loop()
             self._attaching = loop.create_future()
             requests, replies = self._requests, self._replies
-            if requests is None or replies is None:
-                raise Unavailable("The event writer process has stopped.", "writer_stopped")
+            assert requests is not None, "record() refuses writes once stop() has run"
+            assert replies is not None
             try:
                 transport, _ = await loop.connect_write_pipe(asyncio.Protocol, requests)
                 await loop.connect_read_pipe(partial(_Replies, self), replies)
@@ -307,9 +306,7 @@ class EventWriterProcess:
 
     def _lost(self) -> None:
         """The child's pipe closed: fail everything waiting, and everything after."""
-        if self._stopping:
-            self._stopped = "The service is stopping."
-        else:
+        if self._stopped is None:  # not stopped by the worker: the child ended on its own
             process = self._process
             exitcode = None if process is None else process.exitcode
             self._stopped = f"The event writer process stopped (exit code {exitcode}); restart the service."
@@ -370,7 +367,7 @@ class _Child:
         self._writer = Writer(engines.writer, group_max=settings.group_commit_max, hooks=hooks)
         self._writer.storage_problem()  # the probe remembers which file the worker opened
         self._holder, self._versions = holder, RulesWatcher(engines.reader, holder, interval=0)
-        self._max_rejudge = settings.max_rejudge or None
+        self._max_rejudge = settings.rejudge_limit
 
     def commit(self, group: list[_Request]) -> _WireReply:
         if any(request.mark != self._holder.mark for request in group):

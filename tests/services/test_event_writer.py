@@ -3,6 +3,7 @@ once that process is gone, every event answers 503 and ``/health`` says why."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import signal
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.db.writer import StorageState
 from app.domain.errors import Conflict, DomainError, Unavailable
 from app.main import create_app
 from app.services.event_writer import EventWriterProcess, Frames, frame
@@ -169,3 +171,24 @@ def test_the_process_outlives_signals_to_its_group_and_ends_with_the_worker(data
         assert client.post("/event", json=event("supply_energy_start", "s1", "2024-01-01", 1)).status_code == 200
     with pytest.raises(ProcessLookupError):  # the app's shutdown closed its pipe, and it ended
         os.kill(pid, 0)
+
+
+def test_events_after_stop_answer_503_every_time(database_url: str) -> None:
+    """Stopped before it served a request: every later event is refused at once, none waits."""
+    with TestClient(create_app(app_settings(database_url, "thread"))) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        process = EventWriterProcess(
+            app_settings(database_url, "process"), runtime.rules, lambda _: None, StorageState()
+        )
+        process.start()
+
+        async def stop_then_record_twice() -> list[str]:
+            await process.stop()
+            codes = []
+            for _ in range(2):
+                with pytest.raises(Unavailable) as refused:
+                    await asyncio.wait_for(process.record([], batch=False), timeout=5)
+                codes.append(refused.value.code)
+            return codes
+
+        assert asyncio.run(stop_then_record_twice()) == ["writer_stopped", "writer_stopped"]
